@@ -1,0 +1,50 @@
+// An 8-bit image in memory: interleaved channels, row-major, no padding.
+#ifndef PICNIC_IMAGE_H_
+#define PICNIC_IMAGE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "picnic/status.h"
+
+namespace picnic {
+
+// Channel layouts picnic stores. Values are part of the file format.
+enum class ChannelLayout : uint8_t {
+  kGray = 1,       // Y
+  kGrayAlpha = 2,  // Y, A
+  kRgb = 3,        // R, G, B
+  kRgba = 4,       // R, G, B, A
+};
+
+int NumChannels(ChannelLayout layout);      // 1..4
+int NumColorChannels(ChannelLayout layout); // 1 or 3 (alpha excluded)
+bool HasAlpha(ChannelLayout layout);
+const char* ChannelLayoutName(ChannelLayout layout);  // "gray", "rgba", ...
+
+struct Image {
+  int width = 0;
+  int height = 0;
+  ChannelLayout layout = ChannelLayout::kRgb;
+  std::vector<uint8_t> pixels;  // [height][width][NumChannels(layout)]
+
+  int channels() const { return NumChannels(layout); }
+  size_t num_subpixels() const {
+    return static_cast<size_t>(width) * height * channels();
+  }
+  uint8_t at(int y, int x, int c) const {
+    return pixels[(static_cast<size_t>(y) * width + x) * channels() + c];
+  }
+  uint8_t& at(int y, int x, int c) {
+    return pixels[(static_cast<size_t>(y) * width + x) * channels() + c];
+  }
+};
+
+// Allocates a zero-filled image. REQUIRES: width, height >= 1.
+Image MakeImage(int width, int height, ChannelLayout layout);
+
+}  // namespace picnic
+
+#endif  // PICNIC_IMAGE_H_

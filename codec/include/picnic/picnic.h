@@ -1,0 +1,79 @@
+// picnic's public API: lossless image coding with a learned probability model.
+//
+//   picnic::Image img = ...;                       // or ReadImageFile()
+//   picnic::EncodeOptions opt;                     // model "histogram" here
+//   auto bytes = picnic::Encode(img, opt);         // Result<std::vector<uint8_t>>
+//   auto back = picnic::Decode(bytes->data(), bytes->size(), {});
+//
+// Errors are values (Status / Result), never exceptions.
+#ifndef PICNIC_PICNIC_H_
+#define PICNIC_PICNIC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "picnic/image.h"
+#include "picnic/probability_model.h"
+#include "picnic/status.h"
+
+namespace picnic {
+
+// Named CDF precision: every CDF sums to 2^kDefaultCdfPrecision.
+constexpr int kDefaultCdfPrecision = 16;
+constexpr int kMinCdfPrecision = 12;
+constexpr int kMaxCdfPrecision = 16;
+constexpr int kDefaultTileSize = 64;
+constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
+
+// Progress callback: fraction done in [0, 1].
+using ProgressFn = std::function<void(double)>;
+
+// The provider that knows only the models built into the codec ("histogram").
+ModelProvider BuiltinModelProvider();
+
+struct EncodeOptions {
+  std::string model = "histogram";  // name (or path) passed to `provider`
+  ModelProvider provider;           // empty: BuiltinModelProvider()
+  int tile_size = kDefaultTileSize; // tiles are tile_size x tile_size; 0: one tile
+  int cdf_precision = kDefaultCdfPrecision;
+  int tiles_per_batch = 0;          // 0: let the codec choose
+  uint64_t max_pixels = kDefaultMaxPixels;
+  ProgressFn progress;
+};
+
+struct DecodeOptions {
+  ModelProvider provider;  // empty: BuiltinModelProvider()
+  uint64_t max_pixels = kDefaultMaxPixels;
+  ProgressFn progress;
+};
+
+// What a .pnc header says, without decoding the payload.
+struct FileInfo {
+  int format_major = 0;
+  int format_minor = 0;
+  int width = 0;
+  int height = 0;
+  ChannelLayout layout = ChannelLayout::kRgb;
+  int bit_depth = 8;
+  int tile_size = 0;
+  int cdf_precision = 0;
+  std::string model_name;
+  uint64_t model_fingerprint = 0;
+  uint32_t pixels_crc32 = 0;
+  uint64_t file_bytes = 0;
+  double bits_per_subpixel = 0;  // file_bytes * 8 / subpixels
+};
+
+Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
+Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
+Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
+
+// Library version (not the file format version).
+const char* VersionString();
+
+}  // namespace picnic
+
+#endif  // PICNIC_PICNIC_H_

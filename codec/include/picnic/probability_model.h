@@ -1,0 +1,70 @@
+// The narrow interface between the codec and any probability model: the
+// adaptive histogram baseline in codec/, the PixelCNN++ evaluator in model/.
+//
+// The codec codes a batch of independent tiles in lockstep: for each pixel
+// position (y, x) in raster order and each colour channel c (R, G, B; or just
+// Y for gray), it asks for the distributions of that subpixel in every tile
+// of the batch that contains (y, x), codes them, then reports the true values.
+// Encoder and decoder make exactly the same sequence of calls, so a model
+// whose arithmetic depends only on that sequence yields identical CDFs on
+// both sides (DESIGN.md, "Determinism").
+#ifndef PICNIC_PROBABILITY_MODEL_H_
+#define PICNIC_PROBABILITY_MODEL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "picnic/mixture.h"
+#include "picnic/status.h"
+
+namespace picnic {
+
+struct TileShape {
+  int width = 0;
+  int height = 0;
+};
+
+// A distribution over the 256 values of one subpixel, in one of two forms;
+// the codec's CDF builder (cdf.h) is the only place either becomes a CDF.
+struct Distribution {
+  enum class Kind { kMixture, kCounts };
+  Kind kind = Kind::kMixture;
+  SubpixelMixture mixture;          // kind == kMixture
+  const uint32_t* counts = nullptr;  // kind == kCounts: kNumSymbols frequencies,
+                                     // valid until the next Observe()
+};
+
+class ProbabilityModel {
+ public:
+  virtual ~ProbabilityModel() = default;
+
+  // Short name recorded in files, e.g. "histogram" or "photo".
+  virtual std::string name() const = 0;
+  // Identifies the exact parameters (hash of the weights); recorded in files
+  // and checked on decode.
+  virtual uint64_t fingerprint() const = 0;
+
+  // Starts a batch. color_channels is 1 (gray) or 3 (RGB). Resets all state.
+  virtual Status Begin(const std::vector<TileShape>& tiles, int color_channels) = 0;
+  // Fills out[i] with the distribution of channel c at (y, x) of tile
+  // tile_ids[i]. REQUIRES: every listed tile contains (y, x); calls follow
+  // raster order, channels in order, each followed by Observe().
+  virtual Status Predict(int y, int x, int c, const std::vector<int>& tile_ids,
+                         Distribution* out) = 0;
+  // The true values of the subpixels just predicted, same order as tile_ids.
+  virtual Status Observe(int y, int x, int c, const std::vector<int>& tile_ids,
+                         const uint8_t* values) = 0;
+};
+
+// Finds the model a file names. Returns kModelNotFound with a message naming
+// the model when none of that name and fingerprint is available.
+// fingerprint == 0 means "any" (used by encoders resolving a name).
+using ModelProvider = std::function<Result<std::unique_ptr<ProbabilityModel>>(
+    const std::string& name, uint64_t fingerprint)>;
+
+}  // namespace picnic
+
+#endif  // PICNIC_PROBABILITY_MODEL_H_
