@@ -34,7 +34,8 @@ constexpr int MixtureCoeffIndex(int num_mix, int j, int k) {
 }
 
 // One subpixel's discretized logistic mixture, ready for the CDF builder:
-// means already coupled to the decoded channels, log-scales not yet clamped.
+// means already coupled to the decoded channels, log-scales not yet clamped,
+// and logits already conditioned on the decoded channels (see ChannelMixture).
 struct SubpixelMixture {
   int num_mixtures = 0;
   std::array<float, kMaxMixtures> logits{};
@@ -42,10 +43,20 @@ struct SubpixelMixture {
   std::array<float, kMaxMixtures> log_scales{};  // natural log of the logistic scale
 };
 
-// Extracts channel c's mixture from one pixel's raw network output.
-// `decoded` holds the pixel's already-known subpixels (R for c = 1; R and G
-// for c = 2) as 0..255 values. For a grayscale image the model passes c = 0
-// only. REQUIRES: 1 <= num_mix <= kMaxMixtures, 0 <= c < 3.
+// Natural log of the probability that a discretized logistic (mean in
+// [-1, 1] scale, log-scale clamped at kMinLogScale) gives to bin v of 256;
+// bins 0 and 255 take the tails (PixelCNN++). Computed in double, never
+// -inf for finite inputs.
+double LogBinProbability(double mean, double log_scale, int v);
+
+// Extracts channel c's conditional mixture from one pixel's raw network
+// output. `decoded` holds the pixel's already-known subpixels (R for c = 1;
+// R and G for c = 2) as 0..255 values. PixelCNN++'s components are shared by
+// the three channels, so p(G | R) is a mixture whose weights are the
+// posterior of the components given R: logit_k + log p_k(R), and likewise for
+// B given R and G. Coding R, G, B with these conditionals costs exactly
+// -log p(R, G, B), the model's NLL. For a grayscale image the model passes
+// c = 0 only. REQUIRES: 1 <= num_mix <= kMaxMixtures, 0 <= c < 3.
 SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c,
                                const uint8_t* decoded);
 
