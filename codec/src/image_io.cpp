@@ -1,0 +1,600 @@
+// Image I/O: PNG through libpng, binary PPM/PGM, and whole-file helpers.
+//
+// libpng reports errors with longjmp. Jumping over a C++ destructor is
+// undefined behaviour, so every function that calls setjmp() owns no object
+// with a non-trivial destructor after the setjmp point: buffers live in the
+// caller and are reached through plain pointers, and the libpng callbacks
+// touch only plain-old-data state. Anything that can throw (allocation) runs
+// outside the setjmp regions.
+#include "picnic/image_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <png.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace picnic {
+namespace {
+
+// ---------------------------------------------------------------- PNG state
+
+// Why libpng stopped, copied into a fixed buffer so that the error callback
+// allocates nothing before it jumps.
+struct PngErrorState {
+  char message[256] = {0};
+  bool truncated = false;  // the input ran out, as opposed to bad content
+};
+
+void PngErrorFn(png_structp png, png_const_charp message) {
+  auto* state = static_cast<PngErrorState*>(png_get_error_ptr(png));
+  if (state != nullptr && state->message[0] == '\0') {
+    std::snprintf(state->message, sizeof(state->message), "%s",
+                  message != nullptr ? message : "unknown libpng error");
+  }
+  png_longjmp(png, 1);
+}
+
+// Warnings (bad ancillary chunks, sRGB profile quibbles) do not affect the
+// pixels; a library must not print them.
+void PngWarningFn(png_structp, png_const_charp) {}
+
+struct PngReader {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t pos = 0;
+  PngErrorState* errors = nullptr;
+};
+
+void PngReadFn(png_structp png, png_bytep out, png_size_t length) {
+  auto* reader = static_cast<PngReader*>(png_get_io_ptr(png));
+  if (length > reader->size - reader->pos) {
+    reader->errors->truncated = true;
+    png_error(png, "file ends early");
+  }
+  std::memcpy(out, reader->data + reader->pos, length);
+  reader->pos += length;
+}
+
+// What the header says, after the expansions we request.
+struct PngHeader {
+  png_uint_32 width = 0;
+  png_uint_32 height = 0;
+  int bit_depth = 0;
+  int color_type = 0;
+  int channels = 0;  // after transformations
+  png_size_t rowbytes = 0;
+};
+
+constexpr size_t kPngSignatureSize = 8;
+
+bool IsPng(const uint8_t* data, size_t size) {
+  return size >= kPngSignatureSize && png_sig_cmp(data, 0, kPngSignatureSize) == 0;
+}
+
+// Owns the libpng read structs; destroyed by the caller, outside setjmp.
+struct PngReadHandles {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  ~PngReadHandles() {
+    if (png != nullptr) png_destroy_read_struct(&png, info != nullptr ? &info : nullptr, nullptr);
+  }
+};
+
+// Phase 1: reads the header and sets up the expansions. Returns false on a
+// libpng error (message in *errors). No C++ objects live in this frame.
+bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
+  if (setjmp(png_jmpbuf(h->png))) return false;
+  png_set_read_fn(h->png, reader, PngReadFn);
+  // The caller's max_pixels is the real limit; libpng's default of 10^6 per
+  // side would refuse legitimate long strips.
+  png_set_user_limits(h->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+  png_read_info(h->png, h->info);
+
+  int interlace = 0;
+  png_get_IHDR(h->png, h->info, &header->width, &header->height, &header->bit_depth,
+               &header->color_type, &interlace, nullptr, nullptr);
+  if (header->bit_depth > 8) return true;  // refused by the caller, with a clear code
+
+  if (header->color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(h->png);
+  if (header->color_type == PNG_COLOR_TYPE_GRAY && header->bit_depth < 8) {
+    png_set_expand_gray_1_2_4_to_8(h->png);
+  }
+  // A tRNS chunk is transparency information: keep it, as an alpha channel.
+  if (png_get_valid(h->png, h->info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(h->png);
+  png_set_interlace_handling(h->png);
+  png_read_update_info(h->png, h->info);
+  header->channels = png_get_channels(h->png, h->info);
+  header->rowbytes = png_get_rowbytes(h->png, h->info);
+  return true;
+}
+
+// Phase 2: decodes all rows into the caller's buffer.
+bool PngReadRows(PngReadHandles* h, png_bytep* rows) {
+  if (setjmp(png_jmpbuf(h->png))) return false;
+  png_read_image(h->png, rows);
+  // The trailing chunks (after IDAT) carry no pixels; we do not read them, so
+  // a file that lost only its IEND still decodes.
+  return true;
+}
+
+Status PngError(const PngErrorState& errors) {
+  std::string message = errors.message[0] != '\0' ? errors.message : "libpng error";
+  if (errors.truncated) return Status(StatusCode::kTruncated, "PNG " + message);
+  return Status(StatusCode::kCorrupt, "invalid PNG: " + message);
+}
+
+Status CheckDimensions(uint64_t width, uint64_t height, int channels, uint64_t max_pixels,
+                       const char* format) {
+  if (width == 0 || height == 0) {
+    return Status(StatusCode::kCorrupt, std::string(format) + " has zero width or height");
+  }
+  if (width > static_cast<uint64_t>(INT_MAX) || height > static_cast<uint64_t>(INT_MAX)) {
+    return Status(StatusCode::kLimitExceeded,
+                  std::string(format) + " dimensions " + std::to_string(width) + "x" +
+                      std::to_string(height) + " are too large");
+  }
+  const uint64_t pixels = width * height;  // < 2^62: no overflow
+  if (max_pixels != 0 && pixels > max_pixels) {
+    return Status(StatusCode::kLimitExceeded,
+                  "image is " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+                      std::to_string(pixels) + " pixels), over the limit of " +
+                      std::to_string(max_pixels) + " pixels");
+  }
+  if (pixels > std::numeric_limits<size_t>::max() / 4 / static_cast<uint64_t>(channels)) {
+    return Status(StatusCode::kLimitExceeded, std::string(format) + " is too large to hold in memory");
+  }
+  return Status::Ok();
+}
+
+ChannelLayout LayoutForChannels(int channels) {
+  switch (channels) {
+    case 1: return ChannelLayout::kGray;
+    case 2: return ChannelLayout::kGrayAlpha;
+    case 3: return ChannelLayout::kRgb;
+    default: return ChannelLayout::kRgba;
+  }
+}
+
+// Allocates the pixel buffer; allocation failure is an error value, not a throw.
+Status AllocatePixels(Image* image, int width, int height, ChannelLayout layout) {
+  image->width = width;
+  image->height = height;
+  image->layout = layout;
+  try {
+    image->pixels.assign(image->num_subpixels(), 0);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded,
+                  "out of memory for a " + std::to_string(width) + "x" + std::to_string(height) +
+                      " image");
+  }
+  return Status::Ok();
+}
+
+Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  PngErrorState errors;
+  PngReader reader{data, size, 0, &errors};
+  PngReadHandles h;
+  h.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &errors, PngErrorFn, PngWarningFn);
+  if (h.png == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create read struct");
+  h.info = png_create_info_struct(h.png);
+  if (h.info == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create info struct");
+
+  PngHeader header;
+  if (!PngReadHeader(&h, &reader, &header)) return PngError(errors);
+  if (header.bit_depth > 8) {
+    return Status(StatusCode::kUnsupported, "16-bit PNG is not supported yet");
+  }
+  if (header.channels < 1 || header.channels > 4) {
+    return Status(StatusCode::kUnsupported,
+                  "PNG with " + std::to_string(header.channels) + " channels is not supported");
+  }
+  PICNIC_RETURN_IF_ERROR(
+      CheckDimensions(header.width, header.height, header.channels, max_pixels, "PNG"));
+  if (header.rowbytes != static_cast<png_size_t>(header.width) * header.channels) {
+    return Status(StatusCode::kInternal, "libpng returned an unexpected row size");
+  }
+
+  Image image;
+  PICNIC_RETURN_IF_ERROR(AllocatePixels(&image, static_cast<int>(header.width),
+                                        static_cast<int>(header.height),
+                                        LayoutForChannels(header.channels)));
+  std::vector<png_bytep> rows;
+  try {
+    rows.resize(header.height);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory for PNG row table");
+  }
+  for (png_uint_32 y = 0; y < header.height; ++y) {
+    rows[y] = image.pixels.data() + static_cast<size_t>(y) * header.rowbytes;
+  }
+  if (!PngReadRows(&h, rows.data())) return PngError(errors);
+  return image;
+}
+
+// ---------------------------------------------------------------- PNG write
+
+struct PngWriter {
+  std::vector<uint8_t>* out = nullptr;
+  bool out_of_memory = false;
+};
+
+void PngWriteFn(png_structp png, png_bytep data, png_size_t length) {
+  auto* writer = static_cast<PngWriter*>(png_get_io_ptr(png));
+  // An exception must not unwind through libpng's C frames, and png_error
+  // must not jump out of a catch block: record, then report outside it.
+  try {
+    writer->out->insert(writer->out->end(), data, data + length);
+  } catch (...) {
+    writer->out_of_memory = true;
+  }
+  if (writer->out_of_memory) png_error(png, "out of memory");
+}
+
+void PngFlushFn(png_structp) {}
+
+struct PngWriteHandles {
+  png_structp png = nullptr;
+  png_infop info = nullptr;
+  ~PngWriteHandles() {
+    if (png != nullptr) png_destroy_write_struct(&png, info != nullptr ? &info : nullptr);
+  }
+};
+
+bool PngWriteAll(PngWriteHandles* h, PngWriter* writer, const Image* image, png_bytep* rows) {
+  if (setjmp(png_jmpbuf(h->png))) return false;
+  png_set_write_fn(h->png, writer, PngWriteFn, PngFlushFn);
+  png_set_user_limits(h->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+  png_set_compression_level(h->png, 6);
+  int color_type = PNG_COLOR_TYPE_RGB;
+  switch (image->layout) {
+    case ChannelLayout::kGray: color_type = PNG_COLOR_TYPE_GRAY; break;
+    case ChannelLayout::kGrayAlpha: color_type = PNG_COLOR_TYPE_GRAY_ALPHA; break;
+    case ChannelLayout::kRgb: color_type = PNG_COLOR_TYPE_RGB; break;
+    case ChannelLayout::kRgba: color_type = PNG_COLOR_TYPE_RGBA; break;
+  }
+  png_set_IHDR(h->png, h->info, static_cast<png_uint_32>(image->width),
+               static_cast<png_uint_32>(image->height), 8, color_type, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(h->png, h->info);
+  png_write_image(h->png, rows);
+  png_write_end(h->png, nullptr);
+  return true;
+}
+
+// ---------------------------------------------------------------- PPM / PGM
+
+// Reads the next header token of a binary netpbm file: skips whitespace and
+// '#' comments (which run to the end of the line), then collects non-space
+// characters.
+bool NextPnmToken(const uint8_t* data, size_t size, size_t* pos, std::string* token) {
+  token->clear();
+  while (*pos < size) {
+    const uint8_t c = data[*pos];
+    if (c == '#') {
+      while (*pos < size && data[*pos] != '\n' && data[*pos] != '\r') ++*pos;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+      ++*pos;
+    } else {
+      break;
+    }
+  }
+  while (*pos < size) {
+    const uint8_t c = data[*pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '#') break;
+    if (token->size() > 32) return false;  // no legitimate field is this long
+    token->push_back(static_cast<char>(c));
+    ++*pos;
+  }
+  return !token->empty();
+}
+
+bool ParsePnmNumber(const std::string& token, uint64_t* value) {
+  if (token.empty() || token.size() > 18) return false;
+  uint64_t v = 0;
+  for (char ch : token) {
+    if (ch < '0' || ch > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  *value = v;
+  return true;
+}
+
+bool IsPnm(const uint8_t* data, size_t size) {
+  return size >= 2 && data[0] == 'P' && data[1] >= '1' && data[1] <= '7';
+}
+
+Result<Image> DecodePnm(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  const char kind = static_cast<char>(data[1]);
+  if (kind != '5' && kind != '6') {
+    const char* what = kind == '7' ? "PAM (P7)"
+                       : kind == '4' ? "binary PBM (P4)"
+                                     : "plain-text netpbm (P1-P3)";
+    return Status(StatusCode::kUnsupported,
+                  std::string(what) + " is not supported; use binary PGM (P5) or PPM (P6)");
+  }
+  const int channels = kind == '5' ? 1 : 3;
+  const char* format = kind == '5' ? "PGM" : "PPM";
+  size_t pos = 2;
+  uint64_t fields[3] = {0, 0, 0};  // width, height, maxval
+  const char* names[3] = {"width", "height", "maxval"};
+  std::string token;
+  for (int i = 0; i < 3; ++i) {
+    if (!NextPnmToken(data, size, &pos, &token)) {
+      if (pos >= size) {
+        return Status(StatusCode::kTruncated,
+                      std::string(format) + " header ends before its " + names[i]);
+      }
+      return Status(StatusCode::kCorrupt, std::string(format) + " header has a bad " + names[i]);
+    }
+    if (!ParsePnmNumber(token, &fields[i])) {
+      return Status(StatusCode::kCorrupt, std::string(format) + " header has a bad " + names[i] +
+                                              " '" + token.substr(0, 20) + "'");
+    }
+  }
+  // Exactly one whitespace character separates maxval from the raster.
+  if (pos >= size) {
+    return Status(StatusCode::kTruncated, std::string(format) + " ends after its header");
+  }
+  ++pos;
+  const uint64_t maxval = fields[2];
+  if (maxval == 0 || maxval > 65535) {
+    return Status(StatusCode::kCorrupt,
+                  std::string(format) + " maxval " + std::to_string(maxval) + " is invalid");
+  }
+  if (maxval > 255) {
+    return Status(StatusCode::kUnsupported, std::string("16-bit ") + format +
+                                                " (maxval " + std::to_string(maxval) +
+                                                ") is not supported yet");
+  }
+  if (maxval != 255) {
+    return Status(StatusCode::kUnsupported,
+                  std::string(format) + " maxval " + std::to_string(maxval) +
+                      " is not supported; only maxval 255 is (rescaling would not be lossless)");
+  }
+  PICNIC_RETURN_IF_ERROR(CheckDimensions(fields[0], fields[1], channels, max_pixels, format));
+  const uint64_t needed = fields[0] * fields[1] * static_cast<uint64_t>(channels);
+  const uint64_t available = size - pos;
+  if (available < needed) {
+    return Status(StatusCode::kTruncated, std::string(format) + " raster has " +
+                                              std::to_string(available) + " of " +
+                                              std::to_string(needed) + " bytes");
+  }
+  Image image;
+  PICNIC_RETURN_IF_ERROR(AllocatePixels(&image, static_cast<int>(fields[0]),
+                                        static_cast<int>(fields[1]),
+                                        LayoutForChannels(channels)));
+  std::memcpy(image.pixels.data(), data + pos, static_cast<size_t>(needed));
+  // Bytes after the raster (a following image in a multi-image file) are ignored.
+  return image;
+}
+
+// ---------------------------------------------------------------- files
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Status WriteAll(int fd, const uint8_t* data, size_t size, const std::string& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      return Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err));
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+// Removes the temporary file unless released, so every early return cleans up.
+class TempFileGuard {
+ public:
+  explicit TempFileGuard(std::string path) : path_(std::move(path)) {}
+  ~TempFileGuard() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  void Release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+std::atomic<unsigned> g_temp_counter{0};
+
+}  // namespace
+
+Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  if (data == nullptr || size == 0) return Status(StatusCode::kTruncated, "empty input");
+  if (IsPng(data, size)) return DecodePng(data, size, max_pixels);
+  if (IsPnm(data, size)) return DecodePnm(data, size, max_pixels);
+  if (size < kPngSignatureSize && std::memcmp(data, "\x89PNG\r\n\x1a\n", size) == 0) {
+    return Status(StatusCode::kTruncated, "PNG file ends inside its signature");
+  }
+  return Status(StatusCode::kUnsupported,
+                "not a PNG, PPM (P6) or PGM (P5) image (unrecognized content)");
+}
+
+Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels) {
+  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
+  return DecodeImage(bytes.data(), bytes.size(), max_pixels);
+}
+
+Result<std::vector<uint8_t>> EncodePng(const Image& image) {
+  if (image.width < 1 || image.height < 1) {
+    return Status(StatusCode::kInvalidArgument, "cannot encode an empty image as PNG");
+  }
+  const int channels = image.channels();
+  if (channels < 1 || channels > 4) {
+    return Status(StatusCode::kInvalidArgument, "image has an invalid channel layout");
+  }
+  if (image.pixels.size() != image.num_subpixels()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "image has " + std::to_string(image.pixels.size()) + " bytes of pixels, expected " +
+                      std::to_string(image.num_subpixels()));
+  }
+  std::vector<uint8_t> out;
+  std::vector<png_bytep> rows;
+  try {
+    rows.resize(static_cast<size_t>(image.height));
+    out.reserve(image.num_subpixels() / 2 + 1024);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory encoding PNG");
+  }
+  const size_t stride = static_cast<size_t>(image.width) * channels;
+  for (int y = 0; y < image.height; ++y) {
+    // libpng's API is not const-correct; it only reads the rows.
+    rows[y] = const_cast<png_bytep>(image.pixels.data() + static_cast<size_t>(y) * stride);
+  }
+  PngErrorState errors;
+  PngWriter writer{&out, false};
+  PngWriteHandles h;
+  h.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &errors, PngErrorFn, PngWarningFn);
+  if (h.png == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create write struct");
+  h.info = png_create_info_struct(h.png);
+  if (h.info == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create info struct");
+  if (!PngWriteAll(&h, &writer, &image, rows.data())) {
+    if (writer.out_of_memory) return Status(StatusCode::kLimitExceeded, "out of memory encoding PNG");
+    return Status(StatusCode::kInternal, std::string("libpng failed to encode: ") + errors.message);
+  }
+  return out;
+}
+
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return Status(StatusCode::kIoError, "cannot open " + path + ": " + ErrnoText(err));
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    return Status(StatusCode::kIoError, "cannot stat " + path + ": " + ErrnoText(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Status(StatusCode::kIoError, "cannot read " + path + ": is a directory");
+  }
+  std::vector<uint8_t> bytes;
+  try {
+    if (S_ISREG(st.st_mode) && st.st_size > 0) bytes.reserve(static_cast<size_t>(st.st_size));
+    // Read until EOF rather than trusting st_size: pipes and growing files.
+    uint8_t buffer[1 << 16];
+    for (;;) {
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int err = errno;
+        return Status(StatusCode::kIoError, "cannot read " + path + ": " + ErrnoText(err));
+      }
+      if (n == 0) break;
+      bytes.insert(bytes.end(), buffer, buffer + n);
+    }
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory reading " + path);
+  }
+  return bytes;
+}
+
+Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes,
+                       bool overwrite) {
+  if (path.empty()) return Status(StatusCode::kInvalidArgument, "empty output path");
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!overwrite) {
+      return Status(StatusCode::kIoError, path + " already exists; not overwriting it");
+    }
+    if (S_ISDIR(st.st_mode)) {
+      return Status(StatusCode::kIoError, "cannot write " + path + ": is a directory");
+    }
+  }
+
+  // A unique temporary name next to the target, so the final rename stays on
+  // one file system and is atomic. O_EXCL: never reuse someone else's file.
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    temp = path + ".tmp." + std::to_string(::getpid()) + "." +
+           std::to_string(g_temp_counter.fetch_add(1));
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) {
+      const int err = errno;
+      return Status(StatusCode::kIoError, "cannot create a file in " + DirName(path) + " to write " +
+                                              path + ": " + ErrnoText(err));
+    }
+  }
+  if (fd < 0) return Status(StatusCode::kIoError, "cannot find a free temporary name for " + path);
+  TempFileGuard guard(temp);
+
+  Status status = WriteAll(fd, bytes.data(), bytes.size(), path);
+  // fsync before rename: otherwise a crash could leave a renamed, empty file.
+  if (status.ok() && ::fsync(fd) != 0) {
+    const int err = errno;
+    status = Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err));
+  }
+  if (::close(fd) != 0 && status.ok()) {
+    const int err = errno;
+    status = Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err));
+  }
+  PICNIC_RETURN_IF_ERROR(status);
+
+  if (overwrite) {
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      return Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err));
+    }
+    guard.Release();
+  } else {
+    // link() fails with EEXIST if the target appeared meanwhile: no race.
+    if (::link(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      if (err == EEXIST) {
+        return Status(StatusCode::kIoError, path + " already exists; not overwriting it");
+      }
+      // File systems without hard links: fall back to check-then-rename.
+      if (err != EPERM && err != ENOTSUP && err != EOPNOTSUPP && err != ENOSYS &&
+          err != EMLINK) {
+        return Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err));
+      }
+      if (::lstat(path.c_str(), &st) == 0) {
+        return Status(StatusCode::kIoError, path + " already exists; not overwriting it");
+      }
+      if (::rename(temp.c_str(), path.c_str()) != 0) {
+        const int err2 = errno;
+        return Status(StatusCode::kIoError, "cannot write " + path + ": " + ErrnoText(err2));
+      }
+      guard.Release();
+    }
+    // After a successful link() the guard removes the temporary name.
+  }
+
+  // Make the rename itself durable; best effort, some file systems refuse.
+  const int dir_fd = ::open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace picnic
