@@ -1,0 +1,204 @@
+#include "cdf.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "picnic/picnic.h"
+
+namespace picnic {
+namespace {
+
+Status CheckPrecision(int precision) {
+  if (precision < kMinCdfPrecision || precision > kMaxCdfPrecision) {
+    return Status(StatusCode::kInvalidArgument,
+                  "CDF precision " + std::to_string(precision) + " is outside [" +
+                      std::to_string(kMinCdfPrecision) + ", " + std::to_string(kMaxCdfPrecision) +
+                      "]");
+  }
+  return Status::Ok();
+}
+
+// Turns per-symbol counts (each >= 1) into the cumulative table.
+void CountsToCdf(const uint32_t* freq, uint32_t* cdf) {
+  cdf[0] = 0;
+  for (int s = 0; s < kNumSymbols; ++s) cdf[s + 1] = cdf[s] + freq[s];
+}
+
+// Gives `extra` (0 <= extra < kNumSymbols) symbols one more count: those with
+// the largest remainders, ties to the lower symbol. The order is total, so
+// the chosen set does not depend on how nth_element gets there.
+template <typename Remainder>
+void DistributeLeftover(const Remainder* remainder, int extra, uint32_t* freq) {
+  if (extra <= 0) return;
+  int order[kNumSymbols];
+  for (int s = 0; s < kNumSymbols; ++s) order[s] = s;
+  auto before = [remainder](int a, int b) {
+    return remainder[a] > remainder[b] || (remainder[a] == remainder[b] && a < b);
+  };
+  if (extra < kNumSymbols) std::nth_element(order, order + extra, order + kNumSymbols, before);
+  for (int i = 0; i < extra; ++i) ++freq[order[i]];
+}
+
+// Removes `excess` counts, one at a time from the currently largest symbol
+// (ties to the lower one), never below 1. Only floating-point rounding leads
+// here, so excess is a handful at most.
+void RemoveExcess(int64_t excess, uint32_t* freq) {
+  while (excess > 0) {
+    int best = 0;
+    for (int s = 1; s < kNumSymbols; ++s) {
+      if (freq[s] > freq[best]) best = s;
+    }
+    if (freq[best] <= 1) return;  // cannot happen: total >= 2^12 > 256
+    --freq[best];
+    --excess;
+  }
+}
+
+// Logistic CDF and its complement at t, each computed on the side where it
+// is small, so that both tails keep full relative precision.
+struct Tails {
+  double below;  // sigmoid(t)
+  double above;  // sigmoid(-t) = 1 - sigmoid(t)
+};
+
+Tails LogisticTails(double t) {
+  const double e = std::exp(-std::fabs(t));
+  const double big = 1.0 / (1.0 + e);
+  const double small = e / (1.0 + e);
+  return t >= 0 ? Tails{big, small} : Tails{small, big};
+}
+
+}  // namespace
+
+Status QuantizeCounts(const uint32_t* counts, int precision, uint32_t* cdf) {
+  PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
+  if (counts == nullptr) return Status(StatusCode::kModelError, "model returned no counts");
+  uint64_t total = 0;
+  for (int s = 0; s < kNumSymbols; ++s) total += counts[s];
+  if (total == 0) return Status(StatusCode::kModelError, "model returned all-zero counts");
+  const uint64_t spare = (uint64_t{1} << precision) - kNumSymbols;
+  uint32_t freq[kNumSymbols];
+  uint64_t remainder[kNumSymbols];
+  uint64_t assigned = 0;
+  for (int s = 0; s < kNumSymbols; ++s) {
+    const uint64_t scaled = counts[s] * spare;  // < 2^32 * 2^16
+    freq[s] = 1 + static_cast<uint32_t>(scaled / total);
+    remainder[s] = scaled % total;
+    assigned += scaled / total;
+  }
+  // Sum of remainders is (spare - assigned) * total < 256 * total.
+  DistributeLeftover(remainder, static_cast<int>(spare - assigned), freq);
+  CountsToCdf(freq, cdf);
+  return Status::Ok();
+}
+
+Status QuantizePmf(const double* pmf, int precision, uint32_t* cdf) {
+  PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
+  double sum = 0;
+  for (int s = 0; s < kNumSymbols; ++s) {
+    if (!std::isfinite(pmf[s]) || pmf[s] < 0) {
+      return Status(StatusCode::kModelError,
+                    "probability of value " + std::to_string(s) + " is " + std::to_string(pmf[s]));
+    }
+    sum += pmf[s];
+  }
+  if (!(sum > 0) || !std::isfinite(sum)) {
+    return Status(StatusCode::kModelError, "probabilities sum to " + std::to_string(sum));
+  }
+  const int64_t spare = (int64_t{1} << precision) - kNumSymbols;
+  const double scale = static_cast<double>(spare) / sum;
+  uint32_t freq[kNumSymbols];
+  double remainder[kNumSymbols];
+  int64_t assigned = 0;
+  for (int s = 0; s < kNumSymbols; ++s) {
+    double scaled = pmf[s] * scale;
+    if (scaled > static_cast<double>(spare)) scaled = static_cast<double>(spare);  // rounding
+    const double whole = std::floor(scaled);
+    freq[s] = 1 + static_cast<uint32_t>(whole);
+    remainder[s] = scaled - whole;
+    assigned += static_cast<int64_t>(whole);
+  }
+  int64_t leftover = spare - assigned;
+  // Rounding in `scale` may leave the floors a little over or under; fix up
+  // deterministically either way.
+  while (leftover >= kNumSymbols) {
+    for (int s = 0; s < kNumSymbols; ++s) ++freq[s];
+    leftover -= kNumSymbols;
+  }
+  if (leftover > 0) DistributeLeftover(remainder, static_cast<int>(leftover), freq);
+  if (leftover < 0) RemoveExcess(-leftover, freq);
+  CountsToCdf(freq, cdf);
+  return Status::Ok();
+}
+
+Status MixtureProbabilities(const SubpixelMixture& m, double* pmf) {
+  if (m.num_mixtures < 1 || m.num_mixtures > kMaxMixtures) {
+    return Status(StatusCode::kModelError,
+                  "mixture has " + std::to_string(m.num_mixtures) + " components; expected 1.." +
+                      std::to_string(kMaxMixtures));
+  }
+  const int n = m.num_mixtures;
+  for (int k = 0; k < n; ++k) {
+    if (!std::isfinite(m.logits[k]) || !std::isfinite(m.means[k]) ||
+        !std::isfinite(m.log_scales[k])) {
+      return Status(StatusCode::kModelError,
+                    "non-finite mixture parameter in component " + std::to_string(k) +
+                        " (logit " + std::to_string(m.logits[k]) + ", mean " +
+                        std::to_string(m.means[k]) + ", log-scale " +
+                        std::to_string(m.log_scales[k]) + ")");
+    }
+  }
+  // Mixture weights: softmax, shifted by the largest logit so exp never
+  // overflows; at least one weight is exactly 1 before normalization.
+  double max_logit = m.logits[0];
+  for (int k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(m.logits[k]));
+  double weights[kMaxMixtures];
+  double weight_sum = 0;
+  for (int k = 0; k < n; ++k) {
+    weights[k] = std::exp(static_cast<double>(m.logits[k]) - max_logit);
+    weight_sum += weights[k];
+  }
+
+  for (int s = 0; s < kNumSymbols; ++s) pmf[s] = 0;
+  Tails edge[kNumSymbols - 1];  // edge j separates bins j and j + 1
+  for (int k = 0; k < n; ++k) {
+    const double w = weights[k] / weight_sum;
+    if (w == 0) continue;
+    const double log_scale = std::max(static_cast<double>(m.log_scales[k]),
+                                      static_cast<double>(kMinLogScale));
+    const double inv_scale = std::exp(-log_scale);
+    const double mean = m.means[k];
+    for (int j = 0; j < kNumSymbols - 1; ++j) {
+      const double x = (2.0 * j + 1.0) / 255.0 - 1.0;  // upper edge of bin j
+      edge[j] = LogisticTails(inv_scale * (x - mean));
+    }
+    pmf[0] += w * edge[0].below;
+    pmf[kNumSymbols - 1] += w * edge[kNumSymbols - 2].above;
+    for (int v = 1; v < kNumSymbols - 1; ++v) {
+      const Tails& lo = edge[v - 1];
+      const Tails& hi = edge[v];
+      // Subtract the two small numbers: the lower tails left of the mean,
+      // the upper tails right of it (no cancellation far from the mean).
+      const double mass = lo.below < 0.5 ? hi.below - lo.below : lo.above - hi.above;
+      pmf[v] += w * std::max(mass, 0.0);
+    }
+  }
+  return Status::Ok();
+}
+
+Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {
+  switch (d.kind) {
+    case Distribution::Kind::kCounts:
+      return QuantizeCounts(d.counts, precision, cdf);
+    case Distribution::Kind::kMixture: {
+      PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
+      double pmf[kNumSymbols];
+      PICNIC_RETURN_IF_ERROR(MixtureProbabilities(d.mixture, pmf));
+      return QuantizePmf(pmf, precision, cdf);
+    }
+  }
+  return Status(StatusCode::kModelError, "unknown distribution kind");
+}
+
+}  // namespace picnic

@@ -1,0 +1,99 @@
+#include "range_coder.h"
+
+namespace picnic {
+namespace {
+
+// Renormalize when the range drops below 2^24: one byte out, range << 8.
+constexpr uint32_t kTopValue = uint32_t{1} << 24;
+
+}  // namespace
+
+void RangeEncoder::Encode(uint32_t lower, uint32_t upper, int precision) {
+  const uint32_t r = range_ >> precision;
+  low_ += static_cast<uint64_t>(r) * lower;
+  if (upper == (uint32_t{1} << precision)) {
+    range_ -= r * lower;  // the top symbol absorbs the rounding remainder
+  } else {
+    range_ = r * (upper - lower);
+  }
+  while (range_ < kTopValue) {
+    range_ <<= 8;
+    ShiftLow();
+  }
+}
+
+// Moves the top byte of the 32-bit window out. A byte can still change by a
+// carry until a later byte below 0xFF is known, so the last byte < 0xFF is
+// held in cache_ and the 0xFF bytes after it are only counted.
+void RangeEncoder::ShiftLow() {
+  const uint32_t carry = static_cast<uint32_t>(low_ >> 32);
+  const uint32_t top = static_cast<uint32_t>(low_ >> 24) & 0xFF;
+  if (carry != 0 || top != 0xFF) {
+    if (have_cache_) bytes_.push_back(static_cast<uint8_t>(cache_ + carry));
+    // The interval never leaves [0, 1), so a carry never reaches past the
+    // first byte: before the first byte there is nothing to carry into.
+    for (; pending_ff_ > 0; --pending_ff_) bytes_.push_back(static_cast<uint8_t>(0xFF + carry));
+    cache_ = static_cast<uint8_t>(top);
+    have_cache_ = true;
+  } else {
+    ++pending_ff_;
+  }
+  low_ = (low_ & 0x00FFFFFFu) << 8;
+}
+
+void RangeEncoder::Finalize() {
+  if (finalized_) return;
+  finalized_ = true;
+  // Any value in [low, low + range) identifies the stream; pick the one with
+  // the most trailing zero bits, since the decoder supplies zeros for free.
+  const uint64_t end = low_ + range_;  // exclusive
+  for (int k = 32; k >= 0; --k) {
+    const uint64_t mask = (uint64_t{1} << k) - 1;
+    const uint64_t v = (low_ + mask) & ~mask;
+    if (v < end) {
+      low_ = v;
+      break;
+    }
+  }
+  for (int i = 0; i < 5; ++i) ShiftLow();
+  while (!bytes_.empty() && bytes_.back() == 0) bytes_.pop_back();
+}
+
+RangeDecoder::RangeDecoder(const uint8_t* data, size_t size) : data_(data), size_(size) {
+  for (int i = 0; i < 4; ++i) code_ = (code_ << 8) | NextByte();
+  if (code_ >= range_) corrupt_ = true;
+}
+
+int RangeDecoder::Decode(const uint32_t* cdf, int precision, int num_symbols) {
+  const uint32_t r = range_ >> precision;
+  const uint32_t max_target = (uint32_t{1} << precision) - 1;
+  uint32_t target = code_ / r;
+  // Values in the top symbol's rounding remainder (and garbage) land here.
+  if (target > max_target) target = max_target;
+  // Largest s with cdf[s] <= target; cdf[0] == 0 <= target always holds.
+  int lo = 0, hi = num_symbols;  // invariant: cdf[lo] <= target < cdf[hi]
+  while (hi - lo > 1) {
+    const int mid = lo + (hi - lo) / 2;
+    if (cdf[mid] <= target) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  const int s = lo;
+  // cdf[s] <= target <= code_ / r, so this never underflows.
+  code_ -= r * cdf[s];
+  if (cdf[s + 1] == (uint32_t{1} << precision)) {
+    range_ -= r * cdf[s];
+  } else {
+    range_ = r * (cdf[s + 1] - cdf[s]);
+  }
+  if (code_ >= range_) corrupt_ = true;
+  while (range_ < kTopValue) {
+    range_ <<= 8;
+    code_ = (code_ << 8) | NextByte();
+  }
+  return s;
+}
+
+}  // namespace picnic

@@ -1,0 +1,97 @@
+// A byte-oriented range coder (Martin 1979; the carry/cache scheme of LZMA's
+// rc), in the shape of tensorflow/compression's cc/lib/range_coder: a small
+// pure class, Encode(lower, upper, precision) / Decode(cdf, precision).
+//
+// State: 32-bit range kept in [2^24, 2^32) by emitting one byte at a time,
+// a 64-bit `low` whose bit 32 is a pending carry. A symbol with counts
+// [lower, upper) out of 2^precision narrows the range to
+// (range >> precision) * (upper - lower); the symbol whose upper == 2^precision
+// also takes the rounding remainder, so no code space is wasted at the top.
+// With precision <= 16 and range >= 2^24 every symbol keeps a range >= 2^8,
+// and the rounding loss is below 2^-8 of the range (~1e-3 bits per symbol on
+// average).
+//
+// Stream end: Finalize() picks the value in the final interval with the most
+// trailing zero bits and drops trailing zero bytes; the decoder reads zeros
+// past the end, so the stream is as short as it can be.
+#ifndef PICNIC_CODEC_RANGE_CODER_H_
+#define PICNIC_CODEC_RANGE_CODER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace picnic {
+
+// CDF precisions the coder supports: totals of 2^1 .. 2^16.
+constexpr int kRangeCoderMinPrecision = 1;
+constexpr int kRangeCoderMaxPrecision = 16;
+
+class RangeEncoder {
+ public:
+  RangeEncoder() = default;
+
+  // Codes the symbol whose cumulative counts are [lower, upper).
+  // REQUIRES: kRangeCoderMinPrecision <= precision <= kRangeCoderMaxPrecision,
+  //           lower < upper <= 2^precision, Finalize() not yet called.
+  void Encode(uint32_t lower, uint32_t upper, int precision);
+
+  // Flushes the state; afterwards bytes() is the complete stream.
+  void Finalize();
+
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+  std::vector<uint8_t> TakeBytes() { return std::move(bytes_); }
+
+ private:
+  void ShiftLow();
+
+  uint64_t low_ = 0;            // bits [0, 32) window, bit 32 = carry
+  uint32_t range_ = 0xFFFFFFFFu;
+  uint8_t cache_ = 0;           // last byte not yet written (may get a carry)
+  uint64_t pending_ff_ = 0;     // 0xFF bytes after cache_, also awaiting carry
+  bool have_cache_ = false;     // false until the first real byte exists
+  bool finalized_ = false;
+  std::vector<uint8_t> bytes_;
+};
+
+class RangeDecoder {
+ public:
+  // Decodes from [data, data + size). The caller keeps the bytes alive.
+  // Reads past the end see zero bytes (that is how streams end, see above).
+  RangeDecoder(const uint8_t* data, size_t size);
+
+  // Returns the symbol s with cdf[s] <= target < cdf[s + 1].
+  // REQUIRES: kRangeCoderMinPrecision <= precision <= kRangeCoderMaxPrecision;
+  //   cdf has num_symbols + 1 entries, cdf[0] == 0,
+  //   cdf[num_symbols] == 2^precision, strictly increasing; 1 <= num_symbols.
+  // Arbitrary input bytes give arbitrary symbols (in range), never UB; a
+  // stream that no encoder could have produced sets corrupt().
+  int Decode(const uint32_t* cdf, int precision, int num_symbols = 256);
+
+  // True once the stream was seen to be impossible (the code value left the
+  // current interval). Corrupt streams are not always detected; the driver's
+  // CRC catches the rest.
+  bool corrupt() const { return corrupt_; }
+  // Bytes consumed so far, counting reads past the end. A valid stream has
+  // consumed at least its size after its last symbol.
+  uint64_t position() const { return position_; }
+  size_t size() const { return size_; }
+
+ private:
+  uint8_t NextByte() {
+    const uint8_t b = position_ < size_ ? data_[position_] : 0;
+    ++position_;
+    return b;
+  }
+
+  const uint8_t* data_;
+  size_t size_;
+  uint64_t position_ = 0;
+  uint32_t range_ = 0xFFFFFFFFu;
+  uint32_t code_ = 0;  // value - low, < range_ for every valid stream
+  bool corrupt_ = false;
+};
+
+}  // namespace picnic
+
+#endif  // PICNIC_CODEC_RANGE_CODER_H_

@@ -1,0 +1,274 @@
+#include "range_coder.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace picnic {
+namespace {
+
+// A random strictly increasing CDF over n symbols totalling 2^precision.
+std::vector<uint32_t> RandomCdf(std::mt19937& rng, int n, int precision) {
+  const uint32_t total = uint32_t{1} << precision;
+  std::set<uint32_t> cuts;
+  std::uniform_int_distribution<uint32_t> pick(1, total - 1);
+  while (static_cast<int>(cuts.size()) < n - 1) cuts.insert(pick(rng));
+  std::vector<uint32_t> cdf = {0};
+  cdf.insert(cdf.end(), cuts.begin(), cuts.end());
+  cdf.push_back(total);
+  return cdf;
+}
+
+// Draws a symbol distributed as the CDF says.
+int Sample(std::mt19937& rng, const std::vector<uint32_t>& cdf) {
+  const uint32_t t = std::uniform_int_distribution<uint32_t>(0, cdf.back() - 1)(rng);
+  return static_cast<int>(std::upper_bound(cdf.begin(), cdf.end(), t) - cdf.begin()) - 1;
+}
+
+double IdealBits(const std::vector<uint32_t>& cdf, int s) {
+  return -std::log2(static_cast<double>(cdf[s + 1] - cdf[s]) / cdf.back());
+}
+
+struct Coded {
+  std::vector<uint8_t> bytes;
+  double ideal_bits = 0;
+};
+
+Coded EncodeAll(const std::vector<const std::vector<uint32_t>*>& cdfs,
+                const std::vector<int>& precisions, const std::vector<int>& symbols) {
+  RangeEncoder enc;
+  Coded out;
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    const auto& cdf = *cdfs[i];
+    enc.Encode(cdf[symbols[i]], cdf[symbols[i] + 1], precisions[i]);
+    out.ideal_bits += IdealBits(cdf, symbols[i]);
+  }
+  enc.Finalize();
+  out.bytes = enc.TakeBytes();
+  return out;
+}
+
+TEST_CASE("range coder: empty stream is empty and decodes nothing", "[range_coder]") {
+  RangeEncoder enc;
+  enc.Finalize();
+  CHECK(enc.bytes().empty());
+  RangeDecoder dec(nullptr, 0);
+  CHECK_FALSE(dec.corrupt());
+}
+
+TEST_CASE("range coder: random CDFs round trip at every precision", "[range_coder]") {
+  std::mt19937 rng(1234);
+  for (int precision = 1; precision <= kRangeCoderMaxPrecision; ++precision) {
+    for (int n : {2, 3, 17, 256}) {
+      if (n > (1 << precision)) continue;
+      std::vector<std::vector<uint32_t>> tables;
+      for (int t = 0; t < 8; ++t) tables.push_back(RandomCdf(rng, n, precision));
+      std::vector<const std::vector<uint32_t>*> cdfs;
+      std::vector<int> precisions, symbols;
+      const int count = 2000;
+      for (int i = 0; i < count; ++i) {
+        const auto& cdf = tables[rng() % tables.size()];
+        cdfs.push_back(&cdf);
+        precisions.push_back(precision);
+        symbols.push_back(Sample(rng, cdf));
+      }
+      const Coded coded = EncodeAll(cdfs, precisions, symbols);
+      RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
+      int mismatches = 0;
+      for (int i = 0; i < count; ++i) {
+        if (dec.Decode(cdfs[i]->data(), precision, n) != symbols[i]) ++mismatches;
+      }
+      INFO("precision " << precision << ", " << n << " symbols");
+      CHECK(mismatches == 0);
+      CHECK_FALSE(dec.corrupt());
+      CHECK(dec.position() >= coded.bytes.size());
+    }
+  }
+}
+
+TEST_CASE("range coder: precision may change from symbol to symbol", "[range_coder]") {
+  std::mt19937 rng(99);
+  std::vector<std::vector<uint32_t>> tables;
+  std::vector<int> table_precision;
+  for (int p = 12; p <= 16; ++p) {
+    tables.push_back(RandomCdf(rng, 256, p));
+    table_precision.push_back(p);
+  }
+  std::vector<const std::vector<uint32_t>*> cdfs;
+  std::vector<int> precisions, symbols;
+  for (int i = 0; i < 20000; ++i) {
+    const size_t t = rng() % tables.size();
+    cdfs.push_back(&tables[t]);
+    precisions.push_back(table_precision[t]);
+    symbols.push_back(Sample(rng, tables[t]));
+  }
+  const Coded coded = EncodeAll(cdfs, precisions, symbols);
+  RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
+  bool all_equal = true;
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    all_equal &= dec.Decode(cdfs[i]->data(), precisions[i]) == symbols[i];
+  }
+  CHECK(all_equal);
+  CHECK_FALSE(dec.corrupt());
+}
+
+TEST_CASE("range coder: extreme distributions", "[range_coder]") {
+  for (int precision = 12; precision <= 16; ++precision) {
+    const uint32_t total = uint32_t{1} << precision;
+    // Symbol 7 holds all mass but one count per other symbol.
+    std::vector<uint32_t> peaked(257);
+    for (int s = 0; s <= 256; ++s) peaked[s] = s <= 7 ? s : total - (256 - s);
+    REQUIRE(peaked[8] - peaked[7] == total - 255);
+    // All 256 symbols equally likely.
+    std::vector<uint32_t> flat(257);
+    for (int s = 0; s <= 256; ++s) flat[s] = s * (total / 256);
+
+    std::mt19937 rng(precision);
+    std::vector<const std::vector<uint32_t>*> cdfs;
+    std::vector<int> precisions, symbols;
+    // Long runs of the likely symbol, the odd impossible-looking one, the
+    // first and last symbols (edge cases of the top-symbol remainder rule).
+    for (int i = 0; i < 200000; ++i) {
+      const bool rare = rng() % 1000 == 0;
+      cdfs.push_back(&peaked);
+      symbols.push_back(rare ? static_cast<int>(rng() % 256) : 7);
+      precisions.push_back(precision);
+      if (i % 5000 == 0) {
+        for (int s : {0, 255, 128}) {
+          cdfs.push_back(&flat);
+          symbols.push_back(s);
+          precisions.push_back(precision);
+          cdfs.push_back(&peaked);
+          symbols.push_back(s);
+          precisions.push_back(precision);
+        }
+      }
+    }
+    const Coded coded = EncodeAll(cdfs, precisions, symbols);
+    RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
+    bool all_equal = true;
+    for (size_t i = 0; i < symbols.size(); ++i) {
+      all_equal &= dec.Decode(cdfs[i]->data(), precision) == symbols[i];
+    }
+    INFO("precision " << precision);
+    CHECK(all_equal);
+    CHECK_FALSE(dec.corrupt());
+    // The peaked symbol costs ~ -log2(1 - 255/total) bits; the coder must
+    // not add more than a sliver on top.
+    CHECK(coded.bytes.size() * 8.0 <= coded.ideal_bits * 1.01 + 64);
+  }
+
+  // Equiprobable: exactly 8 bits a symbol, up to the final bytes.
+  std::vector<uint32_t> flat(257);
+  for (int s = 0; s <= 256; ++s) flat[s] = s * 256;
+  std::mt19937 rng(5);
+  RangeEncoder enc;
+  std::vector<int> symbols;
+  for (int i = 0; i < 100000; ++i) {
+    symbols.push_back(static_cast<int>(rng() % 256));
+    enc.Encode(flat[symbols.back()], flat[symbols.back() + 1], 16);
+  }
+  enc.Finalize();
+  CHECK(enc.bytes().size() <= symbols.size() + 4);
+  RangeDecoder dec(enc.bytes().data(), enc.bytes().size());
+  bool all_equal = true;
+  for (int s : symbols) all_equal &= dec.Decode(flat.data(), 16) == s;
+  CHECK(all_equal);
+}
+
+TEST_CASE("range coder: long stream is within 0.1% of the ideal size", "[range_coder]") {
+  std::mt19937 rng(2024);
+  const int precision = 16;
+  std::vector<std::vector<uint32_t>> tables;
+  for (int t = 0; t < 32; ++t) tables.push_back(RandomCdf(rng, 256, precision));
+  // A few skewed tables too: most mass on a handful of symbols, as in images.
+  for (int t = 0; t < 8; ++t) {
+    std::vector<uint32_t> cdf(257);
+    uint32_t acc = 0;
+    for (int s = 0; s < 256; ++s) {
+      cdf[s] = acc;
+      acc += (s % 64 == t) ? 4000 : 1;
+    }
+    cdf[256] = acc;
+    // Rescale to 2^16 exactly: stretch the last symbol.
+    cdf[256] = 1u << precision;
+    tables.push_back(cdf);
+  }
+  const int count = 4000000;
+  RangeEncoder enc;
+  double ideal_bits = 0;
+  std::vector<uint16_t> symbols(count);
+  std::vector<uint8_t> which(count);
+  for (int i = 0; i < count; ++i) {
+    which[i] = static_cast<uint8_t>(rng() % tables.size());
+    const auto& cdf = tables[which[i]];
+    const int s = Sample(rng, cdf);
+    symbols[i] = static_cast<uint16_t>(s);
+    enc.Encode(cdf[s], cdf[s + 1], precision);
+    ideal_bits += IdealBits(cdf, s);
+  }
+  enc.Finalize();
+  const double coded_bits = enc.bytes().size() * 8.0;
+  const double overhead = coded_bits / ideal_bits - 1.0;
+  WARN("range coder overhead on " << count << " symbols: " << coded_bits << " coded bits vs "
+                                  << ideal_bits << " ideal = " << overhead * 100.0 << "% ("
+                                  << (coded_bits - ideal_bits) / count << " bits/symbol)");
+  CHECK(coded_bits >= ideal_bits - 32);
+  CHECK(coded_bits <= ideal_bits * 1.001 + 64);
+
+  RangeDecoder dec(enc.bytes().data(), enc.bytes().size());
+  int mismatches = 0;
+  for (int i = 0; i < count; ++i) {
+    mismatches += dec.Decode(tables[which[i]].data(), precision) != symbols[i];
+  }
+  CHECK(mismatches == 0);
+  CHECK_FALSE(dec.corrupt());
+}
+
+TEST_CASE("range coder: arbitrary and truncated bytes decode safely", "[range_coder]") {
+  std::mt19937 rng(7);
+  std::vector<uint32_t> cdf = RandomCdf(rng, 256, 16);
+  std::vector<uint32_t> peaked(257);
+  for (int s = 0; s <= 256; ++s) peaked[s] = s == 0 ? 0 : (1u << 16) - (256 - s);
+
+  // Garbage, including all-0xFF (code value at the very top).
+  int corrupt_seen = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<uint8_t> bytes(rng() % 64);
+    for (auto& b : bytes) b = trial == 0 ? 0xFF : static_cast<uint8_t>(rng());
+    RangeDecoder dec(bytes.data(), bytes.size());
+    for (int i = 0; i < 5000; ++i) {
+      const int s = dec.Decode(i % 2 ? cdf.data() : peaked.data(), 16);
+      REQUIRE(s >= 0);
+      REQUIRE(s < 256);
+    }
+    corrupt_seen += dec.corrupt();
+  }
+  // All-0xFF is impossible for an encoder to produce.
+  CHECK(corrupt_seen >= 1);
+
+  // Truncations of a real stream: every prefix decodes without incident.
+  RangeEncoder enc;
+  std::vector<int> symbols;
+  for (int i = 0; i < 3000; ++i) {
+    symbols.push_back(Sample(rng, cdf));
+    enc.Encode(cdf[symbols.back()], cdf[symbols.back() + 1], 16);
+  }
+  enc.Finalize();
+  const auto& full = enc.bytes();
+  int prefixes_that_differ = 0;
+  for (size_t len = 0; len < full.size(); len += 97) {
+    RangeDecoder dec(full.data(), len);
+    bool same = true;
+    for (int s : symbols) same &= dec.Decode(cdf.data(), 16) == s;
+    prefixes_that_differ += !same;
+  }
+  CHECK(prefixes_that_differ > 0);
+}
+
+}  // namespace
+}  // namespace picnic
