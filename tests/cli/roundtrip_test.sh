@@ -1,0 +1,43 @@
+# Compress then decompress in separate processes; the decoded pixels must
+# equal the originals for every layout, size and format.
+source "$(dirname "$0")/lib.sh" "$@"
+
+generate_images gen
+count=0
+for img in gen/*; do
+  name="$(basename "$img")"
+  expect_rc 0 "$PICNIC" compress "$img" -o "$name.pnc"
+  [[ -s "$name.pnc" ]] || fail "$name.pnc is empty"
+  expect_rc 0 "$PICNIC" decompress "$name.pnc" -o "$name.out.png"
+  expect_rc 0 "$PICNIC" compare "$img" "$name.out.png"
+  count=$((count + 1))
+done
+[[ $count -ge 20 ]] || fail "only $count generated images"
+
+# Default names: x.ppm -> x.pnc -> x.png, beside the input.
+make_ppm x.ppm 37 23
+expect_rc 0 "$PICNIC" compress x.ppm
+[[ -f x.pnc ]] || fail "x.pnc not written"
+expect_rc 0 "$PICNIC" decompress x.pnc
+[[ -f x.png ]] || fail "x.png not written"
+expect_rc 0 "$PICNIC" compare x.ppm x.png
+expect_rc 0 "$PICNIC" compare x.ppm x.pnc   # compare also decodes .pnc
+
+# Tile sizes, including one tile and tiles smaller than the image.
+for tile in 0 8 64; do
+  expect_rc 0 "$PICNIC" compress x.ppm --tile "$tile" -o "t$tile.pnc"
+  expect_rc 0 "$PICNIC" decompress "t$tile.pnc" -o "t$tile.png"
+  expect_rc 0 "$PICNIC" compare x.ppm "t$tile.png"
+done
+
+# Several inputs into a folder (created), then back into another.
+expect_rc 0 "$PICNIC" compress gen/rgb_1x1.png gen/graya_gradient_50x31.png x.ppm -o packed
+for f in rgb_1x1 graya_gradient_50x31 x; do [[ -f "packed/$f.pnc" ]] || fail "packed/$f.pnc missing"; done
+expect_rc 0 "$PICNIC" decompress packed/*.pnc -o unpacked/
+expect_rc 0 "$PICNIC" compare gen/graya_gradient_50x31.png unpacked/graya_gradient_50x31.png
+expect_rc 0 "$PICNIC" compare x.ppm unpacked/x.png
+
+# compare itself must notice a difference.
+expect_rc 1 "$PICNIC" compare gen/rgb_noise_63x65.png gen/rgb_scene_200x150.png
+stderr_has "differ"
+echo "roundtrip: $count generated images ok"

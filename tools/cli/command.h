@@ -1,0 +1,94 @@
+// The `picnic` command line: one Add*Command per subcommand, each in its own
+// file, sharing the few helpers below (output naming, error reporting,
+// progress). Exit codes: 0 ok, 1 a file failed, 2 usage error.
+#ifndef PICNIC_TOOLS_CLI_COMMAND_H_
+#define PICNIC_TOOLS_CLI_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "picnic/picnic.h"
+#include "picnic/status.h"
+
+struct CliContext {
+  int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
+  int exit_code = 0;  // 0 ok, 1 some input failed, 2 usage
+};
+
+void AddCompressCommand(CLI::App& app, CliContext& ctx);
+void AddDecompressCommand(CLI::App& app, CliContext& ctx);
+void AddInfoCommand(CLI::App& app, CliContext& ctx);
+// Hidden: `picnic compare A B` exits 0 when both images have the same pixels
+// and layout (for tests; formats may differ).
+void AddCompareCommand(CLI::App& app, CliContext& ctx);
+#ifdef PICNIC_WITH_TORCH
+void AddTrainCommand(CLI::App& app, CliContext& ctx);
+void AddEvalCommand(CLI::App& app, CliContext& ctx);
+void AddSampleCommand(CLI::App& app, CliContext& ctx);
+#endif
+
+// The model `picnic compress` uses when --model is not given. The one place
+// to change when the learned model ships ("photo").
+inline constexpr const char* kDefaultModelName = "histogram";
+
+// Every model the CLI can use, for encoding (by name or weights path) and for
+// decoding (by name and fingerprint). Defined in models.cpp.
+picnic::ModelProvider CliModelProvider();
+
+namespace picnic_cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Prints "picnic: PATH: CODE: MESSAGE" on stderr (PATH omitted when the
+// message already names it) and records the failure in ctx.
+void ReportError(CliContext& ctx, const std::string& path, const picnic::Status& status);
+// Prints "picnic: MESSAGE" on stderr unless quiet.
+void Note(const CliContext& ctx, const std::string& message);
+
+// "dir/x.png" -> "dir/x.pnc": replaces the file name's last extension (or
+// appends one when there is none). new_extension includes the dot.
+std::string ReplaceExtension(const std::string& path, const std::string& new_extension);
+std::string BaseName(const std::string& path);
+bool IsDirectory(const std::string& path);
+
+// Works out the output file of every input. `output` is -o: empty (outputs
+// beside the inputs), a file (one input), or a folder (created if missing;
+// required for several inputs). Throws CLI::ValidationError for usage errors.
+std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
+                                     const std::string& output,
+                                     const std::string& new_extension);
+
+// The checks every output gets before any work is done: not written twice in
+// one run, not an existing file unless --force. Returns an error to report.
+picnic::Status CheckOutput(const std::string& output, bool force,
+                           std::vector<std::string>* already_planned);
+
+// "1.2 MB", "812 B".
+std::string HumanBytes(uint64_t bytes);
+
+// Shows "picnic: NAME 42%" on stderr, rewriting one line, when stderr is a
+// terminal, not quiet, and the job has run long enough to be worth it.
+class Progress {
+ public:
+  Progress(const CliContext& ctx, std::string label);
+  ~Progress();
+  picnic::ProgressFn Callback();
+  void Finish();
+
+ private:
+  void Update(double fraction);
+
+  bool enabled_ = false;
+  bool shown_ = false;
+  int last_percent_ = -1;
+  std::string label_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace picnic_cli
+
+#endif  // PICNIC_TOOLS_CLI_COMMAND_H_

@@ -1,0 +1,136 @@
+// Helpers shared by the subcommands: output naming, errors, progress.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "command.h"
+
+namespace picnic_cli {
+
+void ReportError(CliContext& ctx, const std::string& path, const picnic::Status& status) {
+  const std::string text = status.ToString();
+  // I/O messages already say "cannot open x.png: ..."; do not repeat the name.
+  if (path.empty() || status.message().find(path) != std::string::npos) {
+    std::fprintf(stderr, "picnic: %s\n", text.c_str());
+  } else {
+    std::fprintf(stderr, "picnic: %s: %s\n", path.c_str(), text.c_str());
+  }
+  if (ctx.exit_code == kExitOk) ctx.exit_code = kExitFailure;
+}
+
+void Note(const CliContext& ctx, const std::string& message) {
+  if (ctx.verbosity >= 1) std::fprintf(stderr, "picnic: %s\n", message.c_str());
+}
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string ReplaceExtension(const std::string& path, const std::string& new_extension) {
+  const size_t slash = path.find_last_of('/');
+  const size_t name_start = slash == std::string::npos ? 0 : slash + 1;
+  const size_t dot = path.find_last_of('.');
+  // A leading dot (".hidden") is part of the name, not an extension.
+  if (dot == std::string::npos || dot <= name_start) return path + new_extension;
+  return path.substr(0, dot) + new_extension;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
+                                     const std::string& output,
+                                     const std::string& new_extension) {
+  std::vector<std::string> outputs;
+  if (output.empty()) {
+    for (const auto& in : inputs) outputs.push_back(ReplaceExtension(in, new_extension));
+    return outputs;
+  }
+  const bool several = inputs.size() > 1;
+  const bool is_dir = IsDirectory(output) || (!output.empty() && output.back() == '/');
+  if (!is_dir && !several) return {output};
+  if (!IsDirectory(output)) {
+    struct stat st;
+    if (::stat(output.c_str(), &st) == 0) {
+      throw CLI::ValidationError("-o", output + " is a file; with several inputs -o must be a folder");
+    }
+    if (::mkdir(output.c_str(), 0777) != 0) {
+      throw CLI::ValidationError(
+          "-o", "cannot create folder " + output + ": " + std::strerror(errno));
+    }
+  }
+  const std::string dir = output.back() == '/' ? output : output + "/";
+  for (const auto& in : inputs) outputs.push_back(dir + ReplaceExtension(BaseName(in), new_extension));
+  return outputs;
+}
+
+picnic::Status CheckOutput(const std::string& output, bool force,
+                           std::vector<std::string>* already_planned) {
+  for (const auto& earlier : *already_planned) {
+    if (earlier == output) {
+      return picnic::Status(picnic::StatusCode::kInvalidArgument,
+                            output + " is also the output of an earlier input; skipping");
+    }
+  }
+  already_planned->push_back(output);
+  struct stat st;
+  if (!force && ::lstat(output.c_str(), &st) == 0) {
+    return picnic::Status(picnic::StatusCode::kIoError,
+                          output + " already exists (use -f to overwrite)");
+  }
+  return picnic::Status::Ok();
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes < 10000) {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 10000000) {
+    std::snprintf(buf, sizeof(buf), "%.1f kB", bytes / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  }
+  return buf;
+}
+
+Progress::Progress(const CliContext& ctx, std::string label)
+    : enabled_(ctx.verbosity >= 1 && ::isatty(STDERR_FILENO) == 1),
+      label_(std::move(label)),
+      start_(std::chrono::steady_clock::now()) {}
+
+Progress::~Progress() { Finish(); }
+
+picnic::ProgressFn Progress::Callback() {
+  if (!enabled_) return nullptr;
+  return [this](double fraction) { Update(fraction); };
+}
+
+void Progress::Update(double fraction) {
+  // Short jobs finish before a progress line would help; do not flicker.
+  constexpr double kShowAfterSeconds = 0.5;
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (elapsed < kShowAfterSeconds) return;
+  const int percent = static_cast<int>(fraction * 100.0);
+  if (percent == last_percent_ || percent < 0 || percent > 100) return;
+  last_percent_ = percent;
+  shown_ = true;
+  std::fprintf(stderr, "\rpicnic: %s %3d%%", label_.c_str(), percent);
+  std::fflush(stderr);
+}
+
+void Progress::Finish() {
+  if (shown_) {
+    std::fprintf(stderr, "\r\033[K");  // erase the progress line
+    std::fflush(stderr);
+    shown_ = false;
+  }
+}
+
+}  // namespace picnic_cli

@@ -1,0 +1,97 @@
+// picnic info FILE... [--tsv]
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+
+#include "command.h"
+#include "picnic/image_io.h"
+
+namespace {
+
+struct InfoOptions {
+  std::vector<std::string> inputs;
+  bool tsv = false;
+};
+
+constexpr const char* kTsvHeader =
+    "file\twidth\theight\tlayout\tchannels\tmodel\tfingerprint\ttile\tcdf_precision\t"
+    "format\tbytes\tbits_per_subpixel\n";
+
+void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
+  const int channels = picnic::NumChannels(info.layout);
+  if (tsv) {
+    std::printf("%s\t%d\t%d\t%s\t%d\t%s\t%016" PRIx64 "\t%d\t%d\t%d.%d\t%" PRIu64 "\t%.6f\n",
+                path.c_str(), info.width, info.height, picnic::ChannelLayoutName(info.layout),
+                channels, info.model_name.c_str(), info.model_fingerprint, info.tile_size,
+                info.cdf_precision, info.format_major, info.format_minor, info.file_bytes,
+                info.bits_per_subpixel);
+    return;
+  }
+  std::printf(
+      "%s: %dx%d %s (%d channel%s), model %s (fingerprint %016" PRIx64 "), tile %d, "
+      "format %d.%d, %s, %.4f bits/subpixel\n",
+      path.c_str(), info.width, info.height, picnic::ChannelLayoutName(info.layout), channels,
+      channels == 1 ? "" : "s", info.model_name.c_str(), info.model_fingerprint, info.tile_size,
+      info.format_major, info.format_minor, picnic_cli::HumanBytes(info.file_bytes).c_str(),
+      info.bits_per_subpixel);
+}
+
+// An input image (not a .pnc): say what it is and what it costs uncompressed.
+void PrintImage(const std::string& path, const picnic::Image& image, uint64_t bytes, bool tsv) {
+  const double bpsp = bytes * 8.0 / static_cast<double>(image.num_subpixels());
+  if (tsv) {
+    std::printf("%s\t%d\t%d\t%s\t%d\t-\t-\t-\t-\t-\t%" PRIu64 "\t%.6f\n", path.c_str(),
+                image.width, image.height, picnic::ChannelLayoutName(image.layout),
+                image.channels(), bytes, bpsp);
+    return;
+  }
+  std::printf("%s: %dx%d %s (%d channel%s), not a .pnc file (image), %s, %.4f bits/subpixel\n",
+              path.c_str(), image.width, image.height, picnic::ChannelLayoutName(image.layout),
+              image.channels(), image.channels() == 1 ? "" : "s",
+              picnic_cli::HumanBytes(bytes).c_str(), bpsp);
+}
+
+void RunInfo(const InfoOptions& opt, CliContext& ctx) {
+  if (opt.tsv) std::printf("%s", kTsvHeader);
+  for (const std::string& path : opt.inputs) {
+    auto bytes = picnic::ReadFileBytes(path);
+    if (!bytes.ok()) {
+      picnic_cli::ReportError(ctx, path, bytes.status());
+      continue;
+    }
+    auto info = picnic::ReadFileInfo(bytes->data(), bytes->size());
+    if (info.ok()) {
+      PrintPnc(path, info.value(), opt.tsv);
+      continue;
+    }
+    if (info.status().code() == picnic::StatusCode::kBadMagic) {
+      auto image = picnic::DecodeImage(bytes->data(), bytes->size(), picnic::kDefaultMaxPixels);
+      if (image.ok()) {
+        PrintImage(path, image.value(), bytes->size(), opt.tsv);
+        continue;
+      }
+      if (image.status().code() != picnic::StatusCode::kUnsupported) {
+        picnic_cli::ReportError(ctx, path, image.status());
+        continue;
+      }
+    }
+    picnic_cli::ReportError(ctx, path, info.status());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void AddInfoCommand(CLI::App& app, CliContext& ctx) {
+  auto opt = std::make_shared<InfoOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "info", "Show what a .pnc file holds: dimensions, channels, model, size, bits/subpixel");
+  cmd->footer(
+      "Reads only the header, so it is fast and needs no model. Images (PNG, PPM, PGM) are "
+      "described too, with their own bits per subpixel for comparison.\n"
+      "Example:\n"
+      "  picnic info photo.pnc");
+  cmd->add_option("files", opt->inputs, ".pnc files (or images)")->required()->type_name("FILE");
+  cmd->add_flag("--tsv", opt->tsv, "Tab-separated output with a header line, for scripts");
+  cmd->callback([opt, &ctx]() { RunInfo(*opt, ctx); });
+}
