@@ -26,6 +26,9 @@ constexpr int kDefaultCdfPrecision = 16;
 constexpr int kMinCdfPrecision = 12;
 constexpr int kMaxCdfPrecision = 16;
 constexpr int kDefaultTileSize = 64;
+// Tiles coded in lockstep when EncodeOptions::tiles_per_batch is 0. Recorded
+// in the file: a model's arithmetic may depend on the batch composition.
+constexpr int kDefaultTilesPerBatch = 16;
 constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 
 // Progress callback: fraction done in [0, 1].
@@ -65,6 +68,8 @@ struct FileInfo {
   uint32_t pixels_crc32 = 0;
   uint64_t file_bytes = 0;
   double bits_per_subpixel = 0;  // file_bytes * 8 / subpixels
+  int tiles_per_batch = 0;
+  uint64_t num_tiles = 0;
 };
 
 Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);

@@ -1,0 +1,253 @@
+#include "container.h"
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "picnic/picnic.h"
+#include "tiling.h"
+
+namespace picnic {
+namespace {
+
+void PutU8(std::vector<uint8_t>& out, uint8_t v) { out.push_back(v); }
+void PutU16(std::vector<uint8_t>& out, uint16_t v) {
+  for (int i = 0; i < 2; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+void PutU32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+void PutU64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+uint16_t GetU16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+uint32_t GetU32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+uint64_t GetU64(const uint8_t* p) {
+  return static_cast<uint64_t>(GetU32(p)) | (static_cast<uint64_t>(GetU32(p + 4)) << 32);
+}
+
+uint32_t Crc32(const uint8_t* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes uInt lengths; feed large buffers in pieces.
+  while (size > 0) {
+    const uInt chunk = size > (1u << 30) ? (1u << 30) : static_cast<uInt>(size);
+    crc = crc32(crc, data, chunk);
+    data += chunk;
+    size -= chunk;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+Status Corrupt(const std::string& what) { return Status(StatusCode::kCorrupt, what); }
+
+// Offsets of the fixed fields (FORMAT.md).
+constexpr size_t kOffMajor = 4;
+constexpr size_t kOffMinor = 6;
+constexpr size_t kOffHeaderBytes = 8;
+constexpr size_t kOffWidth = 12;
+constexpr size_t kOffHeight = 16;
+constexpr size_t kOffLayout = 20;
+constexpr size_t kOffBitDepth = 21;
+constexpr size_t kOffPrecision = 22;
+constexpr size_t kOffFlags = 23;
+constexpr size_t kOffTileSize = 24;
+constexpr size_t kOffTilesPerBatch = 28;
+constexpr size_t kOffFingerprint = 32;
+constexpr size_t kOffPixelsCrc = 40;
+constexpr size_t kOffNumTiles = 44;
+constexpr size_t kOffNameLength = 48;
+static_assert(kOffNameLength + 1 == kFixedHeaderBytes, "layout");
+constexpr size_t kHeaderCrcBytes = 4;
+
+}  // namespace
+
+std::string FingerprintHex(uint64_t fingerprint) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(fingerprint));
+  return buf;
+}
+
+bool IsValidModelName(const std::string& name) {
+  if (name.empty() || name.size() > kMaxModelNameBytes) return false;
+  for (char ch : name) {
+    if (ch < 0x20 || ch > 0x7E) return false;
+  }
+  return true;
+}
+
+uint32_t PixelsCrc32(const std::vector<uint8_t>& pixels) {
+  return Crc32(pixels.data(), pixels.size());
+}
+
+Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
+                                            const std::vector<std::vector<uint8_t>>& payloads) {
+  if (!IsValidModelName(header.model_name)) {
+    return Status(StatusCode::kInvalidArgument,
+                  "model name \"" + header.model_name +
+                      "\" cannot be stored (1-255 printable ASCII characters)");
+  }
+  if (header.width == 0 || header.height == 0 || header.width > kMaxSide ||
+      header.height > kMaxSide || header.tiles_per_batch == 0 ||
+      payloads.size() != CountTiles(header.width, header.height, header.tile_size)) {
+    return Status(StatusCode::kInvalidArgument, "inconsistent container header");
+  }
+  const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() +
+                                  4ull * payloads.size() + kHeaderCrcBytes;
+  if (header_bytes64 > 0xFFFFFFFFull) {
+    return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
+  }
+  std::vector<uint8_t> out;
+  out.insert(out.end(), kPncMagic, kPncMagic + 4);
+  PutU16(out, kFormatMajor);  // the writer always writes its own version
+  PutU16(out, kFormatMinor);
+  PutU32(out, static_cast<uint32_t>(header_bytes64));
+  PutU32(out, header.width);
+  PutU32(out, header.height);
+  PutU8(out, static_cast<uint8_t>(header.layout));
+  PutU8(out, header.bit_depth);
+  PutU8(out, header.cdf_precision);
+  PutU8(out, header.flags);
+  PutU32(out, header.tile_size);
+  PutU32(out, header.tiles_per_batch);
+  PutU64(out, header.model_fingerprint);
+  PutU32(out, header.pixels_crc32);
+  PutU32(out, static_cast<uint32_t>(payloads.size()));
+  PutU8(out, static_cast<uint8_t>(header.model_name.size()));
+  out.insert(out.end(), header.model_name.begin(), header.model_name.end());
+  for (const auto& p : payloads) {
+    if (p.size() > 0xFFFFFFFFull) {
+      return Status(StatusCode::kInvalidArgument, "tile payload over 4 GiB");
+    }
+    PutU32(out, static_cast<uint32_t>(p.size()));
+  }
+  PutU32(out, Crc32(out.data(), out.size()));
+  for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  if (data == nullptr) size = 0;
+  // Magic first: a file that is not ours gets told so, whatever its length.
+  const size_t magic_len = size < 4 ? size : 4;
+  if (std::memcmp(data ? data : kPncMagic, kPncMagic, magic_len) != 0 || size == 0) {
+    if (size == 0) return Status(StatusCode::kTruncated, "file is empty");
+    return Status(StatusCode::kBadMagic, "not a picnic file (bad magic)");
+  }
+  if (size < kOffHeaderBytes + 4) {
+    return Status(StatusCode::kTruncated,
+                  "file ends inside the header (" + std::to_string(size) + " bytes)");
+  }
+  ParsedContainer parsed;
+  ContainerHeader& h = parsed.header;
+  h.format_major = GetU16(data + kOffMajor);
+  h.format_minor = GetU16(data + kOffMinor);
+  if (h.format_major != kFormatMajor) {
+    return Status(StatusCode::kUnknownVersion,
+                  "file uses format version " + std::to_string(h.format_major) + "." +
+                      std::to_string(h.format_minor) + "; this picnic reads " +
+                      std::to_string(kFormatMajor) + ".x");
+  }
+  const uint32_t header_bytes = GetU32(data + kOffHeaderBytes);
+  if (header_bytes < kFixedHeaderBytes + 1 + kHeaderCrcBytes) {
+    return Corrupt("header length " + std::to_string(header_bytes) + " is too small");
+  }
+  if (header_bytes > size) {
+    return Status(StatusCode::kTruncated, "file ends inside the header (" +
+                                              std::to_string(size) + " of " +
+                                              std::to_string(header_bytes) + " bytes)");
+  }
+  const size_t crc_at = header_bytes - kHeaderCrcBytes;
+  if (Crc32(data, crc_at) != GetU32(data + crc_at)) {
+    return Corrupt("header is damaged (header checksum mismatch)");
+  }
+  parsed.header_bytes = header_bytes;
+
+  h.width = GetU32(data + kOffWidth);
+  h.height = GetU32(data + kOffHeight);
+  const uint8_t layout = data[kOffLayout];
+  h.bit_depth = data[kOffBitDepth];
+  h.cdf_precision = data[kOffPrecision];
+  h.flags = data[kOffFlags];
+  h.tile_size = GetU32(data + kOffTileSize);
+  h.tiles_per_batch = GetU32(data + kOffTilesPerBatch);
+  h.model_fingerprint = GetU64(data + kOffFingerprint);
+  h.pixels_crc32 = GetU32(data + kOffPixelsCrc);
+  const uint32_t num_tiles = GetU32(data + kOffNumTiles);
+  const size_t name_length = data[kOffNameLength];
+
+  if (layout < 1 || layout > 4) return Corrupt("unknown channel layout " + std::to_string(layout));
+  h.layout = static_cast<ChannelLayout>(layout);
+  if (h.bit_depth != 8) {
+    return Status(StatusCode::kUnsupported,
+                  "file stores " + std::to_string(h.bit_depth) +
+                      "-bit samples; this picnic supports 8-bit only");
+  }
+  if (h.flags != 0) {
+    return Status(StatusCode::kUnsupported,
+                  "file uses feature flags 0x" + FingerprintHex(h.flags).substr(14) +
+                      " that this picnic does not know");
+  }
+  if (h.cdf_precision < kMinCdfPrecision || h.cdf_precision > kMaxCdfPrecision) {
+    return Corrupt("CDF precision " + std::to_string(h.cdf_precision) + " is outside [" +
+                   std::to_string(kMinCdfPrecision) + ", " + std::to_string(kMaxCdfPrecision) +
+                   "]");
+  }
+  if (h.width == 0 || h.height == 0) {
+    return Corrupt("image is " + std::to_string(h.width) + "x" + std::to_string(h.height));
+  }
+  const uint64_t pixels = static_cast<uint64_t>(h.width) * h.height;
+  if (h.width > kMaxSide || h.height > kMaxSide || (max_pixels != 0 && pixels > max_pixels)) {
+    return Status(StatusCode::kLimitExceeded,
+                  "image is " + std::to_string(h.width) + "x" + std::to_string(h.height) + " = " +
+                      std::to_string(pixels) + " pixels, over the limit of " +
+                      std::to_string(max_pixels ? max_pixels : uint64_t{kMaxSide}) + " pixels");
+  }
+  if (h.tile_size > kMaxSide) return Corrupt("tile size " + std::to_string(h.tile_size) + " is absurd");
+  if (h.tiles_per_batch == 0) return Corrupt("tiles per batch is 0");
+  const uint64_t expected_tiles = CountTiles(h.width, h.height, h.tile_size);
+  if (num_tiles != expected_tiles) {
+    return Corrupt("header lists " + std::to_string(num_tiles) + " tiles, but a " +
+                   std::to_string(h.width) + "x" + std::to_string(h.height) +
+                   " image in tiles of " + std::to_string(h.tile_size) + " has " +
+                   std::to_string(expected_tiles));
+  }
+  // The tile table must fit inside the header: bounds the allocation below
+  // by the file size.
+  const uint64_t table_end = kFixedHeaderBytes + name_length + 4ull * num_tiles;
+  if (table_end > crc_at) {
+    return Corrupt("header length " + std::to_string(header_bytes) + " is too small for " +
+                   std::to_string(num_tiles) + " tiles");
+  }
+  h.model_name.assign(reinterpret_cast<const char*>(data + kFixedHeaderBytes), name_length);
+  if (!IsValidModelName(h.model_name)) return Corrupt("model name is not printable text");
+  // Bytes between table_end and crc_at are fields of a newer minor version.
+
+  h.payload_sizes.resize(num_tiles);
+  parsed.payload_offsets.resize(num_tiles);
+  const uint8_t* table = data + kFixedHeaderBytes + name_length;
+  uint64_t offset = header_bytes;
+  for (uint32_t t = 0; t < num_tiles; ++t) {
+    const uint32_t length = GetU32(table + 4ull * t);
+    h.payload_sizes[t] = length;
+    parsed.payload_offsets[t] = static_cast<size_t>(offset);
+    if (offset + length > size) {
+      return Status(StatusCode::kTruncated,
+                    "payload of tile " + std::to_string(t) + " ends after " +
+                        std::to_string(size > offset ? size - offset : 0) + " of " +
+                        std::to_string(length) + " bytes");
+    }
+    offset += length;
+  }
+  if (offset != size) {
+    return Corrupt(std::to_string(size - offset) + " unexpected bytes after the last tile");
+  }
+  return parsed;
+}
+
+}  // namespace picnic

@@ -1,0 +1,77 @@
+// The .pnc container: header writer and reader, in one place. Byte layout in
+// codec/FORMAT.md. Little-endian fixed-width fields throughout.
+//
+// Versioning (as libjxl): the format version is independent of the library
+// version. A reader accepts every minor version of its major version: minor
+// versions only append header fields before the header CRC, which older
+// readers skip using header_bytes. Anything an older reader would decode
+// wrongly needs a new major version or a flag bit (unknown flags are refused).
+#ifndef PICNIC_CODEC_CONTAINER_H_
+#define PICNIC_CODEC_CONTAINER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "picnic/image.h"
+#include "picnic/status.h"
+
+namespace picnic {
+
+constexpr uint8_t kPncMagic[4] = {0x89, 'P', 'N', 'C'};
+constexpr uint16_t kFormatMajor = 1;
+constexpr uint16_t kFormatMinor = 0;
+// Header bytes before the model name: magic .. model name length.
+constexpr size_t kFixedHeaderBytes = 49;
+constexpr size_t kMaxModelNameBytes = 255;
+// Sides beyond this cannot be stored in an Image (int) and are refused.
+constexpr uint32_t kMaxSide = 0x7FFFFFFF;
+
+struct ContainerHeader {
+  uint16_t format_major = kFormatMajor;
+  uint16_t format_minor = kFormatMinor;
+  uint32_t width = 0;
+  uint32_t height = 0;
+  ChannelLayout layout = ChannelLayout::kRgb;
+  uint8_t bit_depth = 8;
+  uint8_t cdf_precision = 0;
+  uint8_t flags = 0;             // none defined in 1.0
+  uint32_t tile_size = 0;        // 0: the whole image is one tile
+  uint32_t tiles_per_batch = 0;  // tiles coded in lockstep; >= 1
+  uint64_t model_fingerprint = 0;
+  uint32_t pixels_crc32 = 0;     // zlib crc32 of Image::pixels
+  std::string model_name;
+  std::vector<uint32_t> payload_sizes;  // one per tile, raster order of tiles
+};
+
+struct ParsedContainer {
+  ContainerHeader header;
+  size_t header_bytes = 0;
+  std::vector<size_t> payload_offsets;  // into the parsed buffer
+};
+
+// Serializes header and payloads. Fills in header.payload_sizes from
+// `payloads`. Returns kInvalidArgument for a header it could not read back.
+Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
+                                            const std::vector<std::vector<uint8_t>>& payloads);
+
+// Validates everything about a file that can be checked without decoding:
+// magic, version, header CRC, field ranges, tile count against dimensions,
+// payload lengths against the file size (no trailing bytes). max_pixels
+// (0 = no limit) is checked before anything proportional to the image size
+// is allocated. Each failure has its own StatusCode and a readable message.
+Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_t max_pixels);
+
+// zlib crc32 of the pixel bytes: the end-to-end check stored in the header.
+uint32_t PixelsCrc32(const std::vector<uint8_t>& pixels);
+
+// Readable 16-hex-digit form of a fingerprint, for messages.
+std::string FingerprintHex(uint64_t fingerprint);
+
+// Whether `name` may be stored as a model name (1..255 printable ASCII).
+bool IsValidModelName(const std::string& name);
+
+}  // namespace picnic
+
+#endif  // PICNIC_CODEC_CONTAINER_H_

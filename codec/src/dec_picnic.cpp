@@ -1,0 +1,92 @@
+// picnic::Decode: the mirror of enc_picnic.cpp, on untrusted bytes.
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "container.h"
+#include "picnic/picnic.h"
+#include "range_coder.h"
+#include "tile_coder.h"
+#include "tiling.h"
+
+namespace picnic {
+namespace {
+
+struct DecodeCoder {
+  std::vector<RangeDecoder>* decoders;
+  void Code(int tile, const uint32_t* cdf, int precision, uint8_t& value) {
+    value = static_cast<uint8_t>((*decoders)[tile].Decode(cdf, precision));
+  }
+};
+
+Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& options) {
+  PICNIC_ASSIGN_OR_RETURN(ParsedContainer parsed, ParseContainer(data, size, options.max_pixels));
+  const ContainerHeader& h = parsed.header;
+
+  const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
+  PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> model,
+                          provider(h.model_name, h.model_fingerprint));
+  if (!model) {
+    return Status(StatusCode::kInternal, "model provider returned no model for " + h.model_name);
+  }
+  if (model->fingerprint() != h.model_fingerprint) {
+    return Status(StatusCode::kModelNotFound,
+                  "file was encoded with model " + h.model_name + " (fingerprint " +
+                      FingerprintHex(h.model_fingerprint) + "), but the available " +
+                      model->name() + " has fingerprint " + FingerprintHex(model->fingerprint()));
+  }
+
+  Image image = MakeImage(static_cast<int>(h.width), static_cast<int>(h.height), h.layout);
+  const TileGrid grid(image.width, image.height, static_cast<int>(h.tile_size));
+  const uint64_t num_tiles = grid.num_tiles();
+  const uint64_t batch = std::min<uint64_t>(h.tiles_per_batch, num_tiles);
+  const double total_pixels = static_cast<double>(image.width) * image.height;
+  double done_pixels = 0;
+  for (uint64_t first = 0; first < num_tiles; first += batch) {
+    const uint64_t count = std::min(batch, num_tiles - first);
+    const std::vector<TileRect> rects = BatchRects(grid, first, count);
+    std::vector<RangeDecoder> decoders;
+    decoders.reserve(rects.size());
+    for (size_t i = 0; i < rects.size(); ++i) {
+      decoders.emplace_back(data + parsed.payload_offsets[first + i],
+                            h.payload_sizes[first + i]);
+    }
+    DecodeCoder coder{&decoders};
+    PICNIC_RETURN_IF_ERROR(CodeBatch(*model, rects, h.cdf_precision, image, coder));
+    for (size_t i = 0; i < rects.size(); ++i) {
+      const RangeDecoder& d = decoders[i];
+      // An encoder's stream is consumed to its last byte (trailing zeros are
+      // implicit); unread bytes or an impossible code value mean damage.
+      if (d.corrupt() || d.position() < d.size()) {
+        return Status(StatusCode::kCorrupt, "payload of tile " + std::to_string(first + i) +
+                                                " is damaged (range decoder desynchronized)");
+      }
+      done_pixels += static_cast<double>(rects[i].width) * rects[i].height;
+    }
+    if (options.progress) options.progress(done_pixels / total_pixels);
+  }
+  const uint32_t crc = PixelsCrc32(image.pixels);
+  if (crc != h.pixels_crc32) {
+    return Status(StatusCode::kChecksumMismatch,
+                  "decoded pixels do not match the stored checksum (file damaged, or model " +
+                      h.model_name + " computed differently here than where it was encoded)");
+  }
+  return image;
+}
+
+}  // namespace
+
+Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options) {
+  try {
+    return DecodeImpl(data, size, options);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory while decoding");
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kInternal, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+}  // namespace picnic

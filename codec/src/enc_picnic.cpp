@@ -1,0 +1,123 @@
+// picnic::Encode: tiles -> batches -> model -> CDF -> one range coder per tile.
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "container.h"
+#include "picnic/picnic.h"
+#include "range_coder.h"
+#include "tile_coder.h"
+#include "tiling.h"
+
+namespace picnic {
+namespace {
+
+struct EncodeCoder {
+  std::vector<RangeEncoder>* encoders;
+  void Code(int tile, const uint32_t* cdf, int precision, uint8_t value) {
+    (*encoders)[tile].Encode(cdf[value], cdf[value + 1], precision);
+  }
+};
+
+Status CheckImage(const Image& image, const EncodeOptions& options) {
+  const int layout = static_cast<int>(image.layout);
+  if (layout < 1 || layout > 4) {
+    return Status(StatusCode::kInvalidArgument, "unknown channel layout " + std::to_string(layout));
+  }
+  if (image.width < 1 || image.height < 1) {
+    return Status(StatusCode::kInvalidArgument, "image is " + std::to_string(image.width) + "x" +
+                                                    std::to_string(image.height));
+  }
+  if (image.pixels.size() != image.num_subpixels()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "image has " + std::to_string(image.pixels.size()) + " bytes of pixels, " +
+                      std::to_string(image.num_subpixels()) + " expected");
+  }
+  const uint64_t pixels = static_cast<uint64_t>(image.width) * image.height;
+  if (options.max_pixels != 0 && pixels > options.max_pixels) {
+    return Status(StatusCode::kLimitExceeded, "image has " + std::to_string(pixels) +
+                                                  " pixels, over the limit of " +
+                                                  std::to_string(options.max_pixels));
+  }
+  if (options.tile_size < 0) {
+    return Status(StatusCode::kInvalidArgument,
+                  "tile size must be >= 0 (0: one tile), got " + std::to_string(options.tile_size));
+  }
+  if (options.tiles_per_batch < 0) {
+    return Status(StatusCode::kInvalidArgument, "tiles per batch must be >= 0 (0: automatic)");
+  }
+  if (options.cdf_precision < kMinCdfPrecision || options.cdf_precision > kMaxCdfPrecision) {
+    return Status(StatusCode::kInvalidArgument,
+                  "CDF precision must be in [" + std::to_string(kMinCdfPrecision) + ", " +
+                      std::to_string(kMaxCdfPrecision) + "], got " +
+                      std::to_string(options.cdf_precision));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions& options) {
+  PICNIC_RETURN_IF_ERROR(CheckImage(image, options));
+  const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
+  PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> model, provider(options.model, 0));
+  if (!model) {
+    return Status(StatusCode::kInternal, "model provider returned no model for " + options.model);
+  }
+
+  ContainerHeader header;
+  header.width = static_cast<uint32_t>(image.width);
+  header.height = static_cast<uint32_t>(image.height);
+  header.layout = image.layout;
+  header.cdf_precision = static_cast<uint8_t>(options.cdf_precision);
+  header.tile_size = static_cast<uint32_t>(options.tile_size);
+  header.model_name = model->name();
+  header.model_fingerprint = model->fingerprint();
+  header.pixels_crc32 = PixelsCrc32(image.pixels);
+  if (!IsValidModelName(header.model_name)) {
+    return Status(StatusCode::kModelError, "model name \"" + header.model_name +
+                                               "\" cannot be stored (1-255 printable ASCII)");
+  }
+
+  const TileGrid grid(image.width, image.height, options.tile_size);
+  const uint64_t num_tiles = grid.num_tiles();
+  const uint64_t requested =
+      options.tiles_per_batch ? options.tiles_per_batch : kDefaultTilesPerBatch;
+  const uint64_t batch = std::min<uint64_t>(requested, num_tiles);
+  header.tiles_per_batch = static_cast<uint32_t>(batch);
+
+  std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(num_tiles));
+  const double total_pixels = static_cast<double>(image.width) * image.height;
+  double done_pixels = 0;
+  for (uint64_t first = 0; first < num_tiles; first += batch) {
+    const uint64_t count = std::min(batch, num_tiles - first);
+    const std::vector<TileRect> rects = BatchRects(grid, first, count);
+    std::vector<RangeEncoder> encoders(rects.size());
+    EncodeCoder coder{&encoders};
+    PICNIC_RETURN_IF_ERROR(CodeBatch(*model, rects, options.cdf_precision, image, coder));
+    for (size_t i = 0; i < rects.size(); ++i) {
+      encoders[i].Finalize();
+      payloads[first + i] = encoders[i].TakeBytes();
+      done_pixels += static_cast<double>(rects[i].width) * rects[i].height;
+    }
+    if (options.progress) options.progress(done_pixels / total_pixels);
+  }
+  return WriteContainer(header, payloads);
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options) {
+  // Errors are values at the API: nothing thrown below (allocation, a
+  // model's own code) escapes.
+  try {
+    return EncodeImpl(image, options);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory while encoding");
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kInternal, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+}  // namespace picnic

@@ -1,0 +1,58 @@
+// The rest of the public API: file info, the built-in model provider, version.
+#include "picnic/picnic.h"
+
+#include <memory>
+#include <string>
+
+#include "container.h"
+#include "histogram_model.h"
+
+namespace picnic {
+
+ModelProvider BuiltinModelProvider() {
+  return [](const std::string& name,
+            uint64_t fingerprint) -> Result<std::unique_ptr<ProbabilityModel>> {
+    if (name == kHistogramModelName) {
+      if (fingerprint == 0 || fingerprint == kHistogramFingerprint) {
+        return std::unique_ptr<ProbabilityModel>(new HistogramModel());
+      }
+      return Status(StatusCode::kModelNotFound,
+                    "file was encoded with model histogram (fingerprint " +
+                        FingerprintHex(fingerprint) + "), but this picnic's histogram model is " +
+                        FingerprintHex(kHistogramFingerprint));
+    }
+    std::string message = "model " + name;
+    if (fingerprint != 0) message += " (fingerprint " + FingerprintHex(fingerprint) + ")";
+    message += " is not available; built-in models: histogram";
+    return Status(StatusCode::kModelNotFound, message);
+  };
+}
+
+Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
+  PICNIC_ASSIGN_OR_RETURN(ParsedContainer parsed, ParseContainer(data, size, 0));
+  const ContainerHeader& h = parsed.header;
+  FileInfo info;
+  info.format_major = h.format_major;
+  info.format_minor = h.format_minor;
+  info.width = static_cast<int>(h.width);
+  info.height = static_cast<int>(h.height);
+  info.layout = h.layout;
+  info.bit_depth = h.bit_depth;
+  info.tile_size = static_cast<int>(h.tile_size);
+  info.cdf_precision = h.cdf_precision;
+  info.model_name = h.model_name;
+  info.model_fingerprint = h.model_fingerprint;
+  info.pixels_crc32 = h.pixels_crc32;
+  info.file_bytes = size;
+  const double subpixels =
+      static_cast<double>(h.width) * h.height * NumChannels(h.layout);
+  info.bits_per_subpixel = size * 8.0 / subpixels;
+  info.tiles_per_batch = static_cast<int>(h.tiles_per_batch);
+  info.num_tiles = h.payload_sizes.size();
+  return info;
+}
+
+// Library version, kept in step with project(VERSION) in CMakeLists.txt.
+const char* VersionString() { return "0.1.0"; }
+
+}  // namespace picnic

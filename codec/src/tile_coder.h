@@ -1,0 +1,90 @@
+// The coding loop shared by encoder and decoder, written once so that both
+// make exactly the same sequence of model calls (probability_model.h).
+#ifndef PICNIC_CODEC_TILE_CODER_H_
+#define PICNIC_CODEC_TILE_CODER_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "cdf.h"
+#include "histogram_model.h"
+#include "picnic/image.h"
+#include "picnic/probability_model.h"
+#include "picnic/status.h"
+#include "tiling.h"
+
+namespace picnic {
+
+// Codes one batch of tiles in lockstep. `Coder` has
+//   void Code(int tile_in_batch, const uint32_t* cdf, int precision, V value)
+// where the encoder's V is uint8_t (read from the image) and the decoder's is
+// uint8_t& (written into the image). ImageT is Image or const Image.
+// Raster order over the batch's bounding tile shape; per pixel the colour
+// channels through the model, then alpha through per-tile AdaptiveCounts.
+template <typename ImageT, typename Coder>
+Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, int precision,
+                 ImageT& image, Coder& coder) {
+  const int color_channels = NumColorChannels(image.layout);
+  const bool has_alpha = HasAlpha(image.layout);
+  const int alpha_channel = color_channels;
+
+  std::vector<TileShape> shapes(rects.size());
+  int max_w = 0, max_h = 0;
+  for (size_t i = 0; i < rects.size(); ++i) {
+    shapes[i].width = rects[i].width;
+    shapes[i].height = rects[i].height;
+    max_w = std::max(max_w, rects[i].width);
+    max_h = std::max(max_h, rects[i].height);
+  }
+  PICNIC_RETURN_IF_ERROR(model.Begin(shapes, color_channels));
+  std::vector<AdaptiveCounts> alpha(has_alpha ? rects.size() : 0);
+
+  std::vector<int> ids;
+  ids.reserve(rects.size());
+  std::vector<Distribution> dists(rects.size());
+  std::vector<uint8_t> values(rects.size());
+  uint32_t cdf[kCdfSize];
+  for (int y = 0; y < max_h; ++y) {
+    for (int x = 0; x < max_w; ++x) {
+      ids.clear();
+      for (size_t i = 0; i < rects.size(); ++i) {
+        if (y < rects[i].height && x < rects[i].width) ids.push_back(static_cast<int>(i));
+      }
+      if (ids.empty()) continue;
+      for (int c = 0; c < color_channels; ++c) {
+        PICNIC_RETURN_IF_ERROR(model.Predict(y, x, c, ids, dists.data()));
+        for (size_t j = 0; j < ids.size(); ++j) {
+          const TileRect& r = rects[ids[j]];
+          PICNIC_RETURN_IF_ERROR(BuildCdf(dists[j], precision, cdf));
+          auto&& value = image.at(r.y0 + y, r.x0 + x, c);
+          coder.Code(ids[j], cdf, precision, value);
+          values[j] = value;
+        }
+        PICNIC_RETURN_IF_ERROR(model.Observe(y, x, c, ids, values.data()));
+      }
+      if (has_alpha) {
+        for (int id : ids) {
+          const TileRect& r = rects[id];
+          PICNIC_RETURN_IF_ERROR(QuantizeCounts(alpha[id].counts(), precision, cdf));
+          auto&& value = image.at(r.y0 + y, r.x0 + x, alpha_channel);
+          coder.Code(id, cdf, precision, value);
+          alpha[id].Update(value);
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Batches are runs of consecutive tiles (raster order of the tile grid).
+inline std::vector<TileRect> BatchRects(const TileGrid& grid, uint64_t first, uint64_t count) {
+  std::vector<TileRect> rects;
+  rects.reserve(static_cast<size_t>(count));
+  for (uint64_t t = first; t < first + count; ++t) rects.push_back(grid.Tile(t));
+  return rects;
+}
+
+}  // namespace picnic
+
+#endif  // PICNIC_CODEC_TILE_CODER_H_

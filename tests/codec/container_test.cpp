@@ -1,0 +1,289 @@
+#include "container.h"
+
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "picnic/picnic.h"
+
+namespace picnic {
+namespace {
+
+// FORMAT.md offsets, spelled out here on purpose: the test pins the layout.
+constexpr size_t kMajorAt = 4, kMinorAt = 6, kHeaderBytesAt = 8, kWidthAt = 12, kHeightAt = 16,
+                 kLayoutAt = 20, kBitDepthAt = 21, kPrecisionAt = 22, kFlagsAt = 23,
+                 kTileSizeAt = 24, kBatchAt = 28, kCrcAt = 40, kNumTilesAt = 44, kNameAt = 49;
+
+uint32_t U32(const std::vector<uint8_t>& b, size_t at) {
+  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (static_cast<uint32_t>(b[at + 3]) << 24);
+}
+void SetU32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void SetU16(std::vector<uint8_t>& b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v);
+  b[at + 1] = static_cast<uint8_t>(v >> 8);
+}
+// Recomputes the header CRC after a test edited header fields, so that the
+// edit reaches the check it is meant to reach.
+void FixHeaderCrc(std::vector<uint8_t>& b) {
+  const uint32_t header_bytes = U32(b, kHeaderBytesAt);
+  const uint32_t crc = static_cast<uint32_t>(crc32(0, b.data(), header_bytes - 4));
+  SetU32(b, header_bytes - 4, crc);
+}
+
+Image TestImage(int w, int h, ChannelLayout layout) {
+  Image img = MakeImage(w, h, layout);
+  for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<uint8_t>(i * 37 % 251);
+  return img;
+}
+
+std::vector<uint8_t> ValidFile(int tile_size = 8) {
+  EncodeOptions opt;
+  opt.tile_size = tile_size;
+  auto bytes = Encode(TestImage(20, 12, ChannelLayout::kRgb), opt);
+  REQUIRE(bytes.ok());
+  return *bytes;
+}
+
+StatusCode ParseCode(const std::vector<uint8_t>& b) {
+  return ParseContainer(b.data(), b.size(), kDefaultMaxPixels).status().code();
+}
+
+TEST_CASE("container: header fields survive a write/read round trip", "[container]") {
+  ContainerHeader h;
+  h.width = 300;
+  h.height = 7;
+  h.layout = ChannelLayout::kGrayAlpha;
+  h.cdf_precision = 13;
+  h.tile_size = 64;
+  h.tiles_per_batch = 3;
+  h.model_fingerprint = 0x0123456789abcdefull;
+  h.pixels_crc32 = 0xdeadbeef;
+  h.model_name = "photo-v2";
+  std::vector<std::vector<uint8_t>> payloads = {{1, 2, 3}, {}, {4}, {5, 6, 7, 8, 9}, {10}};
+  auto bytes = WriteContainer(h, payloads);
+  REQUIRE(bytes.ok());
+  CHECK(std::memcmp(bytes->data(), "\x89PNC", 4) == 0);
+  auto parsed = ParseContainer(bytes->data(), bytes->size(), 0);
+  REQUIRE(parsed.ok());
+  const ContainerHeader& r = parsed->header;
+  CHECK(r.format_major == kFormatMajor);
+  CHECK(r.format_minor == kFormatMinor);
+  CHECK(r.width == 300);
+  CHECK(r.height == 7);
+  CHECK(r.layout == ChannelLayout::kGrayAlpha);
+  CHECK(r.bit_depth == 8);
+  CHECK(r.cdf_precision == 13);
+  CHECK(r.tile_size == 64);
+  CHECK(r.tiles_per_batch == 3);
+  CHECK(r.model_fingerprint == 0x0123456789abcdefull);
+  CHECK(r.pixels_crc32 == 0xdeadbeef);
+  CHECK(r.model_name == "photo-v2");
+  REQUIRE(r.payload_sizes == std::vector<uint32_t>{3, 0, 1, 5, 1});
+  CHECK(parsed->header_bytes == kFixedHeaderBytes + 8 + 5 * 4 + 4);
+  for (size_t t = 0; t < payloads.size(); ++t) {
+    CHECK(std::equal(payloads[t].begin(), payloads[t].end(),
+                     bytes->data() + parsed->payload_offsets[t]));
+  }
+
+  // The writer refuses headers it could not read back.
+  h.model_name = "";
+  CHECK(WriteContainer(h, payloads).status().code() == StatusCode::kInvalidArgument);
+  h.model_name = "bad\nname";
+  CHECK(WriteContainer(h, payloads).status().code() == StatusCode::kInvalidArgument);
+  h.model_name = "ok";
+  payloads.pop_back();
+  CHECK(WriteContainer(h, payloads).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("container: each malformed file gets its own error", "[container]") {
+  const std::vector<uint8_t> good = ValidFile();
+  REQUIRE(ParseCode(good) == StatusCode::kOk);
+
+  SECTION("empty") { CHECK(ParseCode({}) == StatusCode::kTruncated); }
+  SECTION("bad magic") {
+    std::vector<uint8_t> b = good;
+    b[1] = 'X';
+    const Status s = ParseContainer(b.data(), b.size(), 0).status();
+    CHECK(s.code() == StatusCode::kBadMagic);
+    CHECK(s.message() == "not a picnic file (bad magic)");
+    const std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    CHECK(ParseCode(png) == StatusCode::kBadMagic);
+    CHECK(ParseCode({'P'}) == StatusCode::kBadMagic);
+  }
+  SECTION("unknown major version") {
+    std::vector<uint8_t> b = good;
+    SetU16(b, kMajorAt, 3);
+    SetU16(b, kMinorAt, 2);
+    const Status s = ParseContainer(b.data(), b.size(), 0).status();
+    CHECK(s.code() == StatusCode::kUnknownVersion);
+    CHECK(s.message() == "file uses format version 3.2; this picnic reads 1.x");
+  }
+  SECTION("truncated header") {
+    for (size_t len : {size_t{2}, size_t{4}, size_t{11}, size_t{30}, size_t{60}}) {
+      std::vector<uint8_t> b(good.begin(), good.begin() + len);
+      INFO("length " << len);
+      CHECK(ParseCode(b) == StatusCode::kTruncated);
+    }
+  }
+  SECTION("damaged header") {
+    std::vector<uint8_t> b = good;
+    b[kWidthAt] ^= 1;  // not fixing the CRC
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("truncated payload") {
+    std::vector<uint8_t> b(good.begin(), good.end() - 1);
+    const Status s = ParseContainer(b.data(), b.size(), 0).status();
+    CHECK(s.code() == StatusCode::kTruncated);
+    CHECK(s.message().find("payload of tile") != std::string::npos);
+  }
+  SECTION("trailing garbage") {
+    std::vector<uint8_t> b = good;
+    b.push_back(0);
+    const Status s = ParseContainer(b.data(), b.size(), 0).status();
+    CHECK(s.code() == StatusCode::kCorrupt);
+    CHECK(s.message().find("after the last tile") != std::string::npos);
+  }
+  SECTION("payload length beyond the file") {
+    std::vector<uint8_t> b = good;
+    const size_t table = kNameAt + b[kNameAt - 1];
+    SetU32(b, table, U32(b, table) + 1000);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kTruncated);
+    SetU32(b, table, 0xFFFFFFFFu);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kTruncated);
+  }
+  SECTION("tile count does not match the dimensions") {
+    std::vector<uint8_t> b = good;
+    SetU32(b, kTileSizeAt, 4);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    b = good;
+    SetU32(b, kNumTilesAt, 1000000);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("absurd dimensions are refused before allocating") {
+    std::vector<uint8_t> b = good;
+    SetU32(b, kWidthAt, 1u << 20);
+    SetU32(b, kHeightAt, 1u << 20);
+    SetU32(b, kTileSizeAt, 0);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kLimitExceeded);
+    const Status s = ParseContainer(b.data(), b.size(), kDefaultMaxPixels).status();
+    CHECK(s.message().find("1048576x1048576") != std::string::npos);
+    // Also through Decode.
+    CHECK(Decode(b.data(), b.size(), {}).status().code() == StatusCode::kLimitExceeded);
+    SetU32(b, kWidthAt, 0xFFFFFFFFu);
+    SetU32(b, kHeightAt, 1);
+    FixHeaderCrc(b);
+    CHECK(ParseContainer(b.data(), b.size(), 0).status().code() == StatusCode::kLimitExceeded);
+  }
+  SECTION("zero dimensions") {
+    std::vector<uint8_t> b = good;
+    SetU32(b, kHeightAt, 0);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("field values out of range") {
+    std::vector<uint8_t> b = good;
+    b[kLayoutAt] = 7;
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    b = good;
+    b[kPrecisionAt] = 20;
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    b = good;
+    SetU32(b, kBatchAt, 0);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    b = good;
+    b[kNameAt] = 0x07;
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("16-bit samples and unknown flags are unsupported, not corrupt") {
+    std::vector<uint8_t> b = good;
+    b[kBitDepthAt] = 16;
+    FixHeaderCrc(b);
+    const Status s = ParseContainer(b.data(), b.size(), 0).status();
+    CHECK(s.code() == StatusCode::kUnsupported);
+    CHECK(s.message().find("16-bit") != std::string::npos);
+    b = good;
+    b[kFlagsAt] = 0x40;
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kUnsupported);
+  }
+  SECTION("pixel checksum mismatch") {
+    std::vector<uint8_t> b = good;
+    SetU32(b, kCrcAt, U32(b, kCrcAt) ^ 1);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kOk);
+    CHECK(Decode(b.data(), b.size(), {}).status().code() == StatusCode::kChecksumMismatch);
+  }
+  SECTION("unknown model") {
+    std::vector<uint8_t> b = good;
+    b[kNameAt + 2] = 'X';  // "hiXtogram"
+    FixHeaderCrc(b);
+    const Status s = Decode(b.data(), b.size(), {}).status();
+    CHECK(s.code() == StatusCode::kModelNotFound);
+    CHECK(s.message().find("hiXtogram") != std::string::npos);
+  }
+}
+
+TEST_CASE("container: a newer minor version with appended fields still decodes",
+          "[container]") {
+  std::vector<uint8_t> b = ValidFile();
+  const uint32_t header_bytes = U32(b, kHeaderBytesAt);
+  // Six bytes of "future" fields just before the header CRC.
+  b.insert(b.begin() + (header_bytes - 4), {1, 2, 3, 4, 5, 6});
+  SetU32(b, kHeaderBytesAt, header_bytes + 6);
+  SetU16(b, kMinorAt, kFormatMinor + 5);
+  FixHeaderCrc(b);
+  auto info = ReadFileInfo(b.data(), b.size());
+  REQUIRE(info.ok());
+  CHECK(info->format_minor == kFormatMinor + 5);
+  auto dec = Decode(b.data(), b.size(), {});
+  INFO(dec.status().ToString());
+  REQUIRE(dec.ok());
+  CHECK(dec->pixels == TestImage(20, 12, ChannelLayout::kRgb).pixels);
+}
+
+TEST_CASE("container: random damage anywhere never crashes the decoder", "[container]") {
+  const std::vector<uint8_t> good = ValidFile(5);
+  std::mt19937 rng(17);
+  DecodeOptions opt;
+  opt.max_pixels = 1 << 12;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<uint8_t> b = good;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t pos = rng() % b.size();
+      switch (rng() % 3) {
+        case 0: b[pos] = static_cast<uint8_t>(rng()); break;
+        case 1: b.resize(pos); break;
+        case 2: b.insert(b.begin() + pos, static_cast<uint8_t>(rng())); break;
+      }
+      if (b.empty()) break;
+    }
+    // Half the time make the header checksum agree, to get past it.
+    if (trial % 2 && b.size() > kHeaderBytesAt + 4 && U32(b, kHeaderBytesAt) <= b.size() &&
+        U32(b, kHeaderBytesAt) >= 8) {
+      FixHeaderCrc(b);
+    }
+    auto dec = Decode(b.data(), b.size(), opt);
+    auto info = ReadFileInfo(b.data(), b.size());
+    if (dec.ok()) CHECK(dec->pixels == TestImage(20, 12, ChannelLayout::kRgb).pixels);
+    (void)info;
+  }
+}
+
+}  // namespace
+}  // namespace picnic
