@@ -28,7 +28,9 @@ double LogBinProbability(double mean, double log_scale, int v) {
                                  : (1.0 / (1.0 + std::exp(-plus)) - 1.0 / (1.0 + std::exp(-minus)));
   if (delta > 1e-300) return std::log(delta);
   // Underflow far in a tail: density at the bin centre times the bin width.
-  const double mid = inv_scale * centered;
+  // The logistic density is symmetric; use -|mid| so exp() cannot overflow
+  // in the right tail (it did: -inf logits for values far above the mean).
+  const double mid = -std::fabs(inv_scale * centered);
   return mid - log_scale - 2.0 * std::log1p(std::exp(mid)) + std::log(2.0 / 255.0);
 }
 
