@@ -131,9 +131,10 @@ PixelCnnImpl::PixelCnnImpl(const PixelCnnConfig& config) : config_(config) {
       "out_nin", torch::nn::Conv2d(torch::nn::Conv2dOptions(f, config.output_channels(), 1)));
 }
 
-torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x) {
+torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
   const int n = config_.nr_resnet;
-  torch::Tensor ones = torch::ones({x.size(0), 1, x.size(2), x.size(3)}, x.options());
+  torch::Tensor ones = mask.defined() ? mask.to(x.dtype())
+                                      : torch::ones({x.size(0), 1, x.size(2), x.size(3)}, x.options());
   torch::Tensor x_pad = torch::cat({x, ones}, 1);  // [B, 4, H, W]
 
   std::vector<torch::Tensor> u_list{DownShift(u_init(x_pad))};

@@ -85,9 +85,11 @@ class PixelCnnImpl : public torch::nn::Module {
  public:
   explicit PixelCnnImpl(const PixelCnnConfig& config);
   // x: [B, 3, H, W] in [-1, 1], H and W multiples of 4.
+  // mask: [B, 1, H, W], 1 where x holds image and 0 on padding (PixelCNN++'s
+  // constant input channel); undefined means all ones. Padding is zero in x.
   // Returns [B, output_channels, H, W]: mixture parameters per pixel, laid
   // out as picnic/mixture.h describes.
-  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask = {});
   const PixelCnnConfig& config() const { return config_; }
 
   // Named parameters in a stable order (for saving, EMA and fingerprints).
