@@ -14,7 +14,7 @@ with_torch="${PICNIC_WITH_TORCH:-ON}"
 jobs="${PICNIC_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 packages=(cmake g++ pkg-config libpng-dev zlib1g-dev catch2 libcli11-dev
-          libtorch-dev webp libjxl-tools clang libclang-rt-14-dev)
+          libtorch-dev nlohmann-json3-dev webp libjxl-tools clang libclang-rt-14-dev)
 
 say() { echo "setup: $*" >&2; }
 
