@@ -533,10 +533,16 @@ Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& byte
   // one file system and is atomic. O_EXCL: never reuse someone else's file.
   std::string temp;
   int fd = -1;
+  bool short_name = false;  // for targets whose name is near NAME_MAX
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temp = path + ".tmp." + std::to_string(::getpid()) + "." +
-           std::to_string(g_temp_counter.fetch_add(1));
+    const std::string suffix = ".tmp." + std::to_string(::getpid()) + "." +
+                               std::to_string(g_temp_counter.fetch_add(1));
+    temp = short_name ? DirName(path) + "/.picnic" + suffix : path + suffix;
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENAMETOOLONG && !short_name) {
+      short_name = true;
+      continue;
+    }
     if (fd < 0 && errno != EEXIST) {
       const int err = errno;
       return Status(StatusCode::kIoError, "cannot create a file in " + DirName(path) + " to write " +

@@ -355,6 +355,12 @@ TEST_CASE("WriteFileAtomic writes, refuses to overwrite, and cleans up", "[image
   REQUIRE(mkdir((dir + "/sub").c_str(), 0755) == 0);
   CHECK(WriteFileAtomic(dir + "/sub", first, true).code() == StatusCode::kIoError);
 
+  // A file name at NAME_MAX: the temporary name must not be too long.
+  const std::string long_name = dir + "/" + std::string(250, 'n') + ".png";
+  REQUIRE(WriteFileAtomic(long_name, first, false).ok());
+  CHECK(ReadFileBytes(long_name).value() == first);
+  std::remove(long_name.c_str());
+
   // No temporary files left behind.
   const std::string listing = dir + "/listing";
   REQUIRE(std::system(("ls -A '" + dir + "' > '" + listing + "'").c_str()) == 0);
