@@ -38,6 +38,12 @@ TEST_CASE("status: Result and the macros", "[status]") {
   CHECK(r.ok());
   CHECK(r.status().ok());
   CHECK(*r == 2);
+  const Result<int>& cr = r;
+  CHECK(*cr == 2);
+  CHECK(*Half(10) == 5);  // dereferencing a temporary
+  Result<std::string> text = std::string("abc");
+  std::string moved = *std::move(text);
+  CHECK(moved == "abc");
 }
 
 }  // namespace
