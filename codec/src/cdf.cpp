@@ -69,6 +69,26 @@ Tails LogisticTails(double t) {
   return t >= 0 ? Tails{big, small} : Tails{small, big};
 }
 
+Status CheckMixture(const SubpixelMixture& m) {
+  if (m.num_mixtures < 1 || m.num_mixtures > kMaxMixtures) {
+    return Status(StatusCode::kModelError,
+                  "mixture has " + std::to_string(m.num_mixtures) + " components; expected 1.." +
+                      std::to_string(kMaxMixtures));
+  }
+  const int n = m.num_mixtures;
+  for (int k = 0; k < n; ++k) {
+    if (!std::isfinite(m.logits[k]) || !std::isfinite(m.means[k]) ||
+        !std::isfinite(m.log_scales[k])) {
+      return Status(StatusCode::kModelError,
+                    "non-finite mixture parameter in component " + std::to_string(k) +
+                        " (logit " + std::to_string(m.logits[k]) + ", mean " +
+                        std::to_string(m.means[k]) + ", log-scale " +
+                        std::to_string(m.log_scales[k]) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status QuantizeCounts(const uint32_t* counts, int precision, uint32_t* cdf) {
@@ -133,22 +153,8 @@ Status QuantizePmf(const double* pmf, int precision, uint32_t* cdf) {
 }
 
 Status MixtureProbabilities(const SubpixelMixture& m, double* pmf) {
-  if (m.num_mixtures < 1 || m.num_mixtures > kMaxMixtures) {
-    return Status(StatusCode::kModelError,
-                  "mixture has " + std::to_string(m.num_mixtures) + " components; expected 1.." +
-                      std::to_string(kMaxMixtures));
-  }
+  PICNIC_RETURN_IF_ERROR(CheckMixture(m));
   const int n = m.num_mixtures;
-  for (int k = 0; k < n; ++k) {
-    if (!std::isfinite(m.logits[k]) || !std::isfinite(m.means[k]) ||
-        !std::isfinite(m.log_scales[k])) {
-      return Status(StatusCode::kModelError,
-                    "non-finite mixture parameter in component " + std::to_string(k) +
-                        " (logit " + std::to_string(m.logits[k]) + ", mean " +
-                        std::to_string(m.means[k]) + ", log-scale " +
-                        std::to_string(m.log_scales[k]) + ")");
-    }
-  }
   // Mixture weights: softmax, shifted by the largest logit so exp never
   // overflows; at least one weight is exactly 1 before normalization.
   double max_logit = m.logits[0];
@@ -187,18 +193,55 @@ Status MixtureProbabilities(const SubpixelMixture& m, double* pmf) {
   return Status::Ok();
 }
 
-Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {
-  switch (d.kind) {
-    case Distribution::Kind::kCounts:
-      return QuantizeCounts(d.counts, precision, cdf);
-    case Distribution::Kind::kMixture: {
-      PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
-      double pmf[kNumSymbols];
-      PICNIC_RETURN_IF_ERROR(MixtureProbabilities(d.mixture, pmf));
-      return QuantizePmf(pmf, precision, cdf);
-    }
+Status QuantizedCdf::Init(const Distribution& d, int precision) {
+  PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
+  precision_ = precision;
+  if (d.kind == Distribution::Kind::kCounts) {
+    tabulated_ = true;
+    return QuantizeCounts(d.counts, precision, table_);
   }
-  return Status(StatusCode::kModelError, "unknown distribution kind");
+  if (d.kind != Distribution::Kind::kMixture) {
+    return Status(StatusCode::kModelError, "unknown distribution kind");
+  }
+  tabulated_ = false;
+  const SubpixelMixture& m = d.mixture;
+  PICNIC_RETURN_IF_ERROR(CheckMixture(m));
+  num_mixtures_ = m.num_mixtures;
+  double max_logit = m.logits[0];
+  for (int k = 1; k < num_mixtures_; ++k) max_logit = std::max(max_logit, static_cast<double>(m.logits[k]));
+  double sum = 0;
+  for (int k = 0; k < num_mixtures_; ++k) {
+    weights_[k] = std::exp(static_cast<double>(m.logits[k]) - max_logit);
+    sum += weights_[k];
+  }
+  for (int k = 0; k < num_mixtures_; ++k) {
+    weights_[k] /= sum;
+    means_[k] = m.means[k];
+    inv_scales_[k] = std::exp(-std::max(static_cast<double>(m.log_scales[k]),
+                                        static_cast<double>(kMinLogScale)));
+  }
+  return Status::Ok();
+}
+
+uint32_t QuantizedCdf::MixtureAt(int v) const {
+  const uint32_t total = uint32_t{1} << precision_;
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return total;
+  const double edge = (2.0 * v - 1.0) / 255.0 - 1.0;  // lower edge of bin v
+  double f = 0;
+  for (int k = 0; k < num_mixtures_; ++k) {
+    f += weights_[k] / (1.0 + std::exp(-inv_scales_[k] * (edge - means_[k])));
+  }
+  f = std::min(std::max(f, 0.0), 1.0);
+  const uint32_t spare = total - kNumSymbols;
+  return static_cast<uint32_t>(v) + static_cast<uint32_t>(std::floor(f * spare));
+}
+
+Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {
+  QuantizedCdf q;
+  PICNIC_RETURN_IF_ERROR(q.Init(d, precision));
+  for (int v = 0; v <= kNumSymbols; ++v) cdf[v] = q(v);
+  return Status::Ok();
 }
 
 }  // namespace picnic

@@ -14,14 +14,43 @@ namespace picnic {
 
 constexpr int kCdfSize = kNumSymbols + 1;
 
-// Builds cdf[0..256] with cdf[0] = 0, cdf[256] = 2^precision and every symbol
-// at least one count (a "leaky" quantizer, as in constriction: no value is
-// ever impossible, however confident the model).
+// A distribution's quantized CDF: cdf(0) = 0, cdf(256) = 2^precision, every
+// symbol at least one count (a "leaky" quantizer, as in constriction: no
+// value is ever impossible, however confident the model).
+//
 // kMixture: the discretized logistic mixture of PixelCNN++ (Salimans et al.
 // 2017; discretized_mix_logistic_loss in openai/pixel-cnn): bin v covers
 // v * 2/255 - 1 +- 1/255, bin 0 takes all mass below, bin 255 all above,
-// log-scales clamped below at kMinLogScale, weights softmax(logits).
-// kCounts: proportional to the frequencies (zeros allowed, not all zero).
+// log-scales clamped below at kMinLogScale, weights softmax(logits). With F(v)
+// the mixture's CDF at bin v's lower edge (double precision),
+//   cdf(v) = v + floor(F(v) * (2^precision - 256)),
+// which is strictly increasing because F is monotone and each term of its
+// fixed-order sum is. It is evaluated on demand: the encoder needs two
+// values per symbol and the decoder's binary search about sixteen, instead of
+// the 256 edges of a table, ten logistics each.
+// kCounts: proportional to the frequencies (zeros allowed, not all zero),
+// tabulated exactly in integers (QuantizeCounts).
+class QuantizedCdf {
+ public:
+  // Errors: kInvalidArgument for a precision outside [kMinCdfPrecision,
+  // kMaxCdfPrecision]; kModelError for non-finite or unusable parameters.
+  Status Init(const Distribution& d, int precision);
+  // REQUIRES: Init() returned ok; 0 <= v <= 256.
+  uint32_t operator()(int v) const { return tabulated_ ? table_[v] : MixtureAt(v); }
+
+ private:
+  uint32_t MixtureAt(int v) const;
+
+  bool tabulated_ = false;
+  uint32_t table_[kNumSymbols + 1];
+  int precision_ = 0;
+  int num_mixtures_ = 0;
+  double weights_[kMaxMixtures];
+  double means_[kMaxMixtures];
+  double inv_scales_[kMaxMixtures];
+};
+
+// Tabulates QuantizedCdf: cdf[0..256].
 // Returns kInvalidArgument for a precision outside
 // [kMinCdfPrecision, kMaxCdfPrecision] and kModelError for non-finite or
 // otherwise unusable parameters.

@@ -17,8 +17,9 @@ namespace {
 
 struct DecodeCoder {
   std::vector<RangeDecoder>* decoders;
-  void Code(int tile, const uint32_t* cdf, int precision, uint8_t& value) {
-    value = static_cast<uint8_t>((*decoders)[tile].Decode(cdf, precision));
+  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t& value) {
+    value = static_cast<uint8_t>((*decoders)[tile].DecodeWith(cdf, precision));
+    return Status::Ok();
   }
 };
 

@@ -17,8 +17,14 @@ namespace {
 
 struct EncodeCoder {
   std::vector<RangeEncoder>* encoders;
-  void Code(int tile, const uint32_t* cdf, int precision, uint8_t value) {
-    (*encoders)[tile].Encode(cdf[value], cdf[value + 1], precision);
+  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t value) {
+    const uint32_t lower = cdf(value), upper = cdf(value + 1);
+    // Never write a symbol the decoder could not read back.
+    if (lower >= upper) {
+      return Status(StatusCode::kInternal, "empty CDF interval for value " + std::to_string(value));
+    }
+    (*encoders)[tile].Encode(lower, upper, precision);
+    return Status::Ok();
   }
 };
 

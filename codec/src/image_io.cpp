@@ -204,6 +204,19 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
   if (header.rowbytes != static_cast<png_size_t>(header.width) * header.channels) {
     return Status(StatusCode::kInternal, "libpng returned an unexpected row size");
   }
+  // Deflate expands at most 1032:1, so a file this small cannot hold the
+  // pixels its header promises: fail now rather than allocate for them.
+  // (Palette and low-bit-depth images expand further after inflation.)
+  constexpr uint64_t kMaxInflateRatio = 1032;
+  const uint64_t expansion =
+      header.color_type == PNG_COLOR_TYPE_PALETTE || header.bit_depth < 8 ? 4 * 8 : 1;
+  const uint64_t max_decodable = (static_cast<uint64_t>(size) * kMaxInflateRatio + 4096) * expansion;
+  if (static_cast<uint64_t>(header.rowbytes) * header.height > max_decodable) {
+    return Status(StatusCode::kTruncated,
+                  "PNG of " + std::to_string(size) + " bytes is too short to hold a " +
+                      std::to_string(header.width) + "x" + std::to_string(header.height) +
+                      " image");
+  }
 
   Image image;
   PICNIC_RETURN_IF_ERROR(AllocatePixels(&image, static_cast<int>(header.width),

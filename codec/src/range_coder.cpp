@@ -64,36 +64,20 @@ RangeDecoder::RangeDecoder(const uint8_t* data, size_t size) : data_(data), size
   if (code_ >= range_) corrupt_ = true;
 }
 
-int RangeDecoder::Decode(const uint32_t* cdf, int precision, int num_symbols) {
+void RangeDecoder::Consume(uint32_t lower, uint32_t upper, int precision) {
   const uint32_t r = range_ >> precision;
-  const uint32_t max_target = (uint32_t{1} << precision) - 1;
-  uint32_t target = code_ / r;
-  // Values in the top symbol's rounding remainder (and garbage) land here.
-  if (target > max_target) target = max_target;
-  // Largest s with cdf[s] <= target; cdf[0] == 0 <= target always holds.
-  int lo = 0, hi = num_symbols;  // invariant: cdf[lo] <= target < cdf[hi]
-  while (hi - lo > 1) {
-    const int mid = lo + (hi - lo) / 2;
-    if (cdf[mid] <= target) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
-  }
-  const int s = lo;
-  // cdf[s] <= target <= code_ / r, so this never underflows.
-  code_ -= r * cdf[s];
-  if (cdf[s + 1] == (uint32_t{1} << precision)) {
-    range_ -= r * cdf[s];
+  // lower <= target <= code_ / r, so this never underflows.
+  code_ -= r * lower;
+  if (upper == (uint32_t{1} << precision)) {
+    range_ -= r * lower;
   } else {
-    range_ = r * (cdf[s + 1] - cdf[s]);
+    range_ = r * (upper - lower);
   }
   if (code_ >= range_) corrupt_ = true;
   while (range_ < kTopValue) {
     range_ <<= 8;
     code_ = (code_ << 8) | NextByte();
   }
-  return s;
 }
 
 }  // namespace picnic

@@ -66,7 +66,37 @@ class RangeDecoder {
   //   cdf[num_symbols] == 2^precision, strictly increasing; 1 <= num_symbols.
   // Arbitrary input bytes give arbitrary symbols (in range), never UB; a
   // stream that no encoder could have produced sets corrupt().
-  int Decode(const uint32_t* cdf, int precision, int num_symbols = 256);
+  int Decode(const uint32_t* cdf, int precision, int num_symbols = 256) {
+    return DecodeWith([cdf](int s) { return cdf[s]; }, precision, num_symbols);
+  }
+
+  // The same for a CDF evaluated on demand: cdf(s) for 0 <= s <= num_symbols,
+  // with the same REQUIREs as above. Binary search makes about
+  // 2 * log2(num_symbols) calls, so a model's CDF never has to be tabulated.
+  template <typename CdfFn>
+  int DecodeWith(const CdfFn& cdf, int precision, int num_symbols = 256) {
+    const uint32_t r = range_ >> precision;
+    const uint32_t max_target = (uint32_t{1} << precision) - 1;
+    uint32_t target = code_ / r;
+    // Values in the top symbol's rounding remainder (and garbage) land here.
+    if (target > max_target) target = max_target;
+    // Largest s with cdf(s) <= target; cdf(0) == 0 <= target always holds.
+    int lo = 0, hi = num_symbols;  // invariant: cdf(lo) <= target < cdf(hi)
+    uint32_t cdf_lo = 0, cdf_hi = uint32_t{1} << precision;
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      const uint32_t c = cdf(mid);
+      if (c <= target) {
+        lo = mid;
+        cdf_lo = c;
+      } else {
+        hi = mid;
+        cdf_hi = c;
+      }
+    }
+    Consume(cdf_lo, cdf_hi, precision);
+    return lo;
+  }
 
   // True once the stream was seen to be impossible (the code value left the
   // current interval). Corrupt streams are not always detected; the driver's
@@ -78,6 +108,9 @@ class RangeDecoder {
   size_t size() const { return size_; }
 
  private:
+  // Narrows to the decoded symbol's counts [lower, upper).
+  void Consume(uint32_t lower, uint32_t upper, int precision);
+
   uint8_t NextByte() {
     const uint8_t b = position_ < size_ ? data_[position_] : 0;
     ++position_;

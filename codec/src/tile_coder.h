@@ -17,7 +17,7 @@
 namespace picnic {
 
 // Codes one batch of tiles in lockstep. `Coder` has
-//   void Code(int tile_in_batch, const uint32_t* cdf, int precision, V value)
+//   Status Code(int tile_in_batch, const QuantizedCdf& cdf, int precision, V value)
 // where the encoder's V is uint8_t (read from the image) and the decoder's is
 // uint8_t& (written into the image). ImageT is Image or const Image.
 // Raster order over the batch's bounding tile shape; per pixel the colour
@@ -44,7 +44,7 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
   ids.reserve(rects.size());
   std::vector<Distribution> dists(rects.size());
   std::vector<uint8_t> values(rects.size());
-  uint32_t cdf[kCdfSize];
+  QuantizedCdf cdf;
   for (int y = 0; y < max_h; ++y) {
     for (int x = 0; x < max_w; ++x) {
       ids.clear();
@@ -56,9 +56,9 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
         PICNIC_RETURN_IF_ERROR(model.Predict(y, x, c, ids, dists.data()));
         for (size_t j = 0; j < ids.size(); ++j) {
           const TileRect& r = rects[ids[j]];
-          PICNIC_RETURN_IF_ERROR(BuildCdf(dists[j], precision, cdf));
+          PICNIC_RETURN_IF_ERROR(cdf.Init(dists[j], precision));
           auto&& value = image.at(r.y0 + y, r.x0 + x, c);
-          coder.Code(ids[j], cdf, precision, value);
+          PICNIC_RETURN_IF_ERROR(coder.Code(ids[j], cdf, precision, value));
           values[j] = value;
         }
         PICNIC_RETURN_IF_ERROR(model.Observe(y, x, c, ids, values.data()));
@@ -66,9 +66,12 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
       if (has_alpha) {
         for (int id : ids) {
           const TileRect& r = rects[id];
-          PICNIC_RETURN_IF_ERROR(QuantizeCounts(alpha[id].counts(), precision, cdf));
+          Distribution counts;
+          counts.kind = Distribution::Kind::kCounts;
+          counts.counts = alpha[id].counts();
+          PICNIC_RETURN_IF_ERROR(cdf.Init(counts, precision));
           auto&& value = image.at(r.y0 + y, r.x0 + x, alpha_channel);
-          coder.Code(id, cdf, precision, value);
+          PICNIC_RETURN_IF_ERROR(coder.Code(id, cdf, precision, value));
           alpha[id].Update(value);
         }
       }
