@@ -206,18 +206,24 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
   }
   // Deflate expands at most 1032:1, so a file this small cannot hold the
   // pixels its header promises: fail now rather than allocate for them.
-  // (Palette and low-bit-depth images expand further after inflation.)
+  // The bound uses the stored (pre-expansion) bits per pixel.
   constexpr uint64_t kMaxInflateRatio = 1032;
-  const uint64_t expansion =
-      header.color_type == PNG_COLOR_TYPE_PALETTE || header.bit_depth < 8 ? 4 * 8 : 1;
-  const uint64_t max_decodable = (static_cast<uint64_t>(size) * kMaxInflateRatio + 4096) * expansion;
-  if (static_cast<uint64_t>(header.rowbytes) * header.height > max_decodable) {
+  int stored_channels = 1;
+  switch (header.color_type) {
+    case PNG_COLOR_TYPE_GRAY_ALPHA: stored_channels = 2; break;
+    case PNG_COLOR_TYPE_RGB: stored_channels = 3; break;
+    case PNG_COLOR_TYPE_RGB_ALPHA: stored_channels = 4; break;
+    default: stored_channels = 1; break;  // gray, palette
+  }
+  // pixels * channels < 2^62 (CheckDimensions), so this cannot overflow.
+  const uint64_t stored_bytes =
+      static_cast<uint64_t>(header.width) * header.height * stored_channels / 8 * header.bit_depth;
+  if (stored_bytes > static_cast<uint64_t>(size) * kMaxInflateRatio + 4096) {
     return Status(StatusCode::kTruncated,
                   "PNG of " + std::to_string(size) + " bytes is too short to hold a " +
                       std::to_string(header.width) + "x" + std::to_string(header.height) +
                       " image");
   }
-
   Image image;
   PICNIC_RETURN_IF_ERROR(AllocatePixels(&image, static_cast<int>(header.width),
                                         static_cast<int>(header.height),

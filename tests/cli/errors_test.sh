@@ -79,6 +79,12 @@ mkdir -p d1 d2 && cp a.ppm d1/s.ppm && cp b.ppm d2/s.ppm
 expect_rc 1 "$PICNIC" compress d1/s.ppm d2/s.ppm -o same
 expect_rc 0 "$PICNIC" compare d1/s.ppm same/s.pnc
 
+# An unknown model: 1, named in the message, reported once, nothing written.
+expect_rc 1 "$PICNIC" compress a.ppm b.ppm --model no-such-model -o nomodel
+stderr_has "no-such-model"
+[[ $(grep -c 'model not found' "$WORK/stderr") -eq 1 ]] || fail "missing model reported more than once"
+[[ -z "$(ls -A nomodel 2>/dev/null)" ]] || fail "outputs written without a model"
+
 # Quiet success prints nothing.
 expect_rc 0 "$PICNIC" -q compress b.ppm -o q.pnc
 [[ ! -s "$WORK/stderr" && ! -s "$WORK/stdout" ]] || fail "-q printed something"

@@ -49,6 +49,14 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
     progress.Finish();
     if (!encoded.ok()) {
       ReportError(ctx, in, encoded.status());
+      // The same model will be missing for every other input: say so once.
+      if (encoded.status().code() == picnic::StatusCode::kModelNotFound) {
+        if (i + 1 < opt.inputs.size()) {
+          picnic_cli::Note(ctx, "skipping the other " + std::to_string(opt.inputs.size() - i - 1) +
+                                    " input(s): model " + opt.model + " is not available");
+        }
+        return;
+      }
       continue;
     }
     const picnic::Status written = picnic::WriteFileAtomic(out, encoded.value(), opt.force);
