@@ -1,0 +1,52 @@
+// PixelCNN++ behind the codec's ProbabilityModel interface, evaluated
+// incrementally (incremental.h) so that encoder and decoder make the very
+// same computation (DESIGN.md, "Determinism").
+#ifndef PICNIC_PIXELCNN_MODEL_H_
+#define PICNIC_PIXELCNN_MODEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "picnic/incremental.h"
+#include "picnic/probability_model.h"
+#include "picnic/weights.h"
+
+namespace picnic {
+
+// Tiles of a batch share one canvas of the largest tile's size rounded up to
+// a multiple of 4; each tile sits at the canvas's top-left, and the network's
+// constant channel is 0 outside it.
+class PixelCnnModel : public ProbabilityModel {
+ public:
+  explicit PixelCnnModel(LoadedWeights weights);
+  std::string name() const override { return weights_.name; }
+  uint64_t fingerprint() const override { return weights_.fingerprint; }
+  Status Begin(const std::vector<TileShape>& tiles, int color_channels) override;
+  Status Predict(int y, int x, int c, const std::vector<int>& tile_ids, Distribution* out) override;
+  Status Observe(int y, int x, int c, const std::vector<int>& tile_ids, const uint8_t* values) override;
+
+ private:
+  LoadedWeights weights_;
+  IncrementalPixelCnn inc_;
+  int color_channels_ = 3;
+  int num_mix_ = 0;
+  int64_t params_ = 0;
+  int64_t batch_ = 0;
+  torch::Tensor raw_;             // [T, params] at the current pixel
+  std::vector<uint8_t> decoded_;  // [T, 3] subpixels of the current pixel
+};
+
+// Rounds up to the canvas granularity of the network (two halvings).
+int64_t CanvasSize(int64_t n);
+
+// A provider that knows the shipped LibTorch models (by name, or by weights
+// path when encoding) and hands everything else to `fallback`. Decoding by
+// (name, fingerprint) also finds weights of another name with that
+// fingerprint. Sets LibTorch to one intra-op thread: coding CDFs must not
+// depend on how a thread pool splits the work.
+ModelProvider TorchModelProvider(ModelProvider fallback);
+
+}  // namespace picnic
+
+#endif  // PICNIC_PIXELCNN_MODEL_H_
