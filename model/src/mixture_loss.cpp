@@ -27,7 +27,11 @@ torch::Tensor DiscretizedMixLogisticNll(const torch::Tensor& x_in, const torch::
   torch::Tensor inv_s = torch::exp(-log_scales);
   torch::Tensor plus_in = inv_s * (centered + 1.0 / 255.0);
   torch::Tensor min_in = inv_s * (centered - 1.0 / 255.0);
-  torch::Tensor cdf_delta = torch::sigmoid(plus_in) - torch::sigmoid(min_in);
+  // sigmoid(plus) - sigmoid(min) from whichever side loses less precision,
+  // as LogBinProbability does: right of the mean both sigmoids round to 1
+  // and their difference to 0 (or to one ulp), far from the true bin mass.
+  torch::Tensor cdf_delta = torch::where(min_in > 0, torch::sigmoid(-min_in) - torch::sigmoid(-plus_in),
+                                         torch::sigmoid(plus_in) - torch::sigmoid(min_in));
   torch::Tensor log_cdf_plus = plus_in - torch::nn::functional::softplus(plus_in);  // bin 0
   torch::Tensor log_one_minus_cdf_min = -torch::nn::functional::softplus(min_in);   // bin 255
   torch::Tensor mid_in = inv_s * centered;
