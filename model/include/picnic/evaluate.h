@@ -1,0 +1,80 @@
+// Measuring a PixelCNN++ model: the negative log-likelihood of whole images
+// (the number a coded file size must match, DESIGN.md "The pipeline"), and
+// drawing images from it.
+#ifndef PICNIC_EVALUATE_H_
+#define PICNIC_EVALUATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "picnic/image.h"
+#include "picnic/pixelcnn.h"
+#include "picnic/status.h"
+
+namespace picnic {
+
+// The NLL of one image under the model.
+struct ImageNll {
+  int width = 0;
+  int height = 0;
+  int color_channels = 3;  // scored channels per pixel: 3 (RGB) or 1 (gray)
+  bool alpha_ignored = false;  // the image has alpha, which is not scored
+  int64_t subpixels = 0;   // scored subpixels: width * height * color_channels
+  double nll_bits = 0;     // sum of -log2 p over the scored subpixels
+
+  double bits_per_subpixel() const { return subpixels > 0 ? nll_bits / subpixels : 0.0; }
+};
+
+struct EvaluateOptions {
+  // Images of the same size and colour channel count go through the network
+  // together, at most this many at once.
+  int max_batch = 64;
+  // Whole-image evaluation holds the network's activations for the whole
+  // image at once (roughly 1 kB per pixel at 32 filters, proportionally more
+  // with more filters); larger images get kLimitExceeded rather than
+  // exhausting memory.
+  int64_t max_pixels = 4 << 20;
+  // Called with the fraction of images done; may be empty.
+  std::function<void(double)> progress;
+};
+
+// NLL of whole images (no crops), one forward pass each: the image is padded
+// to multiples of 4 on the right and bottom with x = 0 and mask = 0 there
+// (PixelCnn::forward), and the discretized logistic mixture NLL is computed
+// in float64 on the network output over the real pixels only. Grayscale
+// images are scored on one channel (the network sees Y replicated to RGB;
+// DESIGN.md "Channels"); alpha is ignored. The model should be in eval mode.
+// Returns one ImageNll per input image, in order.
+Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<Image>& images,
+                                             const EvaluateOptions& options = {});
+Result<ImageNll> EvaluateImage(PixelCnn& model, const Image& image);
+
+// The padded network input of a batch of same-size [3, H, W] uint8 images:
+// x [B, 3, H4, W4] in [-1, 1] with zeros on the padding, and mask
+// [B, 1, H4, W4], 1 on image pixels; H4, W4 are H, W rounded up to
+// multiples of 4.
+struct PaddedBatch {
+  torch::Tensor x;
+  torch::Tensor mask;
+};
+PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8);  // [B, 3, H, W] uint8
+
+struct SampleOptions {
+  int count = 1;
+  int height = 32;
+  int width = 32;
+  uint64_t seed = 1;
+  std::function<void(double)> progress;  // fraction of pixels drawn
+};
+
+// Draws `count` RGB images from the model, pixel by pixel in raster order
+// (R, G, B within a pixel through the mixture's coupling). Naive: one
+// forward pass of the whole batch per pixel, cropped below the current row
+// (rows below cannot influence it), so O((H*W)^2) work: fine for 32x32.
+// Deterministic for a given seed, model and thread count.
+Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& options);
+
+}  // namespace picnic
+
+#endif  // PICNIC_EVALUATE_H_

@@ -1,0 +1,167 @@
+#include "picnic/evaluate.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "picnic/dataset.h"
+#include "picnic/mixture_loss.h"
+
+namespace picnic {
+namespace {
+
+int64_t RoundUpTo4(int64_t v) { return (v + 3) / 4 * 4; }
+
+torch::ScalarType ModelDtype(const PixelCnn& model) {
+  auto params = model->parameters();
+  return params.empty() ? torch::kFloat32 : params.front().scalar_type();
+}
+
+Status FromTorchError(const c10::Error& e) {
+  return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
+}
+
+// Evaluates images[indices] (all the same size and channel count) as one batch.
+Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const std::vector<size_t>& indices,
+                     std::vector<ImageNll>* out) {
+  const Image& first = images[indices.front()];
+  const int h = first.height, w = first.width;
+  const int color_channels = NumColorChannels(first.layout);
+  std::vector<torch::Tensor> tensors;
+  tensors.reserve(indices.size());
+  for (size_t i : indices) tensors.push_back(ImageToTensor(images[i]));
+  torch::Tensor batch = torch::stack(tensors);  // [B, 3, H, W] uint8
+  PaddedBatch padded = PadToMultipleOf4(batch);
+  const torch::ScalarType dtype = ModelDtype(model);
+  torch::Tensor params = model->forward(padded.x.to(dtype), padded.mask.to(dtype));  // [B, 10K, H4, W4]
+  params = params.narrow(2, 0, h).narrow(3, 0, w).to(torch::kFloat64);
+  // The same arithmetic as the codec's ToUnit() (codec/src/mixture.cpp), in
+  // double, so that bin edges are where the CDF builder puts them.
+  torch::Tensor x = batch.to(torch::kFloat64) * (2.0 / 255.0) - 1.0;  // [B, 3, H, W]
+  torch::Tensor nll = DiscretizedMixLogisticNll(x, params, color_channels);  // [B, H, W] nats
+  torch::Tensor per_image = nll.sum({1, 2}) / std::log(2.0);                // [B] bits
+  auto acc = per_image.accessor<double, 1>();
+  for (size_t b = 0; b < indices.size(); ++b) {
+    if (!std::isfinite(acc[b]))
+      return Status(StatusCode::kModelError, "the model gave a non-finite likelihood");
+    const Image& image = images[indices[b]];
+    ImageNll& r = (*out)[indices[b]];
+    r.width = w;
+    r.height = h;
+    r.color_channels = color_channels;
+    r.alpha_ignored = HasAlpha(image.layout);
+    r.subpixels = static_cast<int64_t>(w) * h * color_channels;
+    r.nll_bits = acc[b];
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8) {
+  const int64_t b = images_uint8.size(0), h = images_uint8.size(2), w = images_uint8.size(3);
+  PaddedBatch out;
+  out.x = torch::zeros({b, 3, RoundUpTo4(h), RoundUpTo4(w)}, torch::kFloat32);
+  out.x.narrow(2, 0, h).narrow(3, 0, w).copy_(ScaleToUnit(images_uint8));
+  out.mask = torch::zeros({b, 1, RoundUpTo4(h), RoundUpTo4(w)}, torch::kFloat32);
+  out.mask.narrow(2, 0, h).narrow(3, 0, w).fill_(1.0);
+  return out;
+}
+
+Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<Image>& images,
+                                             const EvaluateOptions& options) {
+  if (options.max_batch < 1) return Status(StatusCode::kInvalidArgument, "max_batch must be at least 1");
+  // Group same-shape images, keeping the order of first appearance.
+  std::map<std::tuple<int, int, int>, size_t> group_of;
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const Image& im = images[i];
+    if (im.width < 1 || im.height < 1 || im.pixels.size() != im.num_subpixels())
+      return Status(StatusCode::kInvalidArgument, "image " + std::to_string(i) + " is empty or inconsistent");
+    const int64_t pixels = static_cast<int64_t>(im.width) * im.height;
+    if (options.max_pixels > 0 && pixels > options.max_pixels)
+      return Status(StatusCode::kLimitExceeded,
+                    "image of " + std::to_string(im.width) + "x" + std::to_string(im.height) +
+                        " is larger than the " + std::to_string(options.max_pixels) +
+                        " pixels whole-image evaluation allows");
+    auto key = std::make_tuple(im.height, im.width, NumColorChannels(im.layout));
+    auto [it, added] = group_of.emplace(key, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  std::vector<ImageNll> out(images.size());
+  try {
+    torch::NoGradGuard no_grad;
+    size_t done = 0;
+    for (const auto& group : groups) {
+      for (size_t start = 0; start < group.size(); start += options.max_batch) {
+        const size_t end = std::min(group.size(), start + static_cast<size_t>(options.max_batch));
+        std::vector<size_t> chunk(group.begin() + start, group.begin() + end);
+        PICNIC_RETURN_IF_ERROR(EvaluateBatch(model, images, chunk, &out));
+        done += chunk.size();
+        if (options.progress) options.progress(static_cast<double>(done) / images.size());
+      }
+    }
+  } catch (const c10::Error& e) {
+    return FromTorchError(e);
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory while evaluating the model");
+  }
+  return out;
+}
+
+Result<ImageNll> EvaluateImage(PixelCnn& model, const Image& image) {
+  PICNIC_ASSIGN_OR_RETURN(std::vector<ImageNll> r, EvaluateImages(model, {image}));
+  return r.front();
+}
+
+Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& options) {
+  constexpr int kMaxSide = 1024;
+  constexpr int kMaxCount = 4096;
+  if (options.count < 1 || options.count > kMaxCount)
+    return Status(StatusCode::kInvalidArgument, "sample count must be 1.." + std::to_string(kMaxCount));
+  if (options.height < 1 || options.width < 1 || options.height > kMaxSide || options.width > kMaxSide)
+    return Status(StatusCode::kInvalidArgument, "sample size must be 1.." + std::to_string(kMaxSide) + " per side");
+  const int64_t n = options.count, h = options.height, w = options.width;
+  const int64_t h4 = RoundUpTo4(h), w4 = RoundUpTo4(w);
+  std::vector<Image> out;
+  try {
+    torch::NoGradGuard no_grad;
+    const torch::ScalarType dtype = ModelDtype(model);
+    torch::Tensor x = torch::zeros({n, 3, h4, w4}, dtype);  // [N, 3, H4, W4], filled in raster order
+    torch::Tensor mask = torch::zeros({n, 1, h4, w4}, dtype);
+    mask.narrow(2, 0, h).narrow(3, 0, w).fill_(1.0);
+    torch::Generator gen = at::detail::createCPUGenerator(options.seed);
+    for (int64_t i = 0; i < h; ++i) {
+      // Output rows <= i see input rows <= i only; a multiple of 4 keeps the
+      // down-sampling layers aligned as in the full image.
+      const int64_t rows = std::min(h4, RoundUpTo4(i + 1));
+      torch::Tensor x_rows = x.narrow(2, 0, rows);
+      torch::Tensor mask_rows = mask.narrow(2, 0, rows);
+      for (int64_t j = 0; j < w; ++j) {
+        torch::Tensor params = model->forward(x_rows, mask_rows);  // [N, 10K, rows, W4]
+        torch::Tensor pixel = params.narrow(2, i, 1).narrow(3, j, 1);  // [N, 10K, 1, 1]
+        x.narrow(2, i, 1).narrow(3, j, 1).copy_(SampleFromMixture(pixel, gen));
+        if (options.progress) options.progress(static_cast<double>(i * w + j + 1) / (h * w));
+      }
+    }
+    torch::Tensor values = torch::round((x.narrow(2, 0, h).narrow(3, 0, w) + 1.0) * 127.5)
+                               .clamp(0, 255)
+                               .to(torch::kUInt8)
+                               .permute({0, 2, 3, 1})
+                               .contiguous();  // [N, H, W, 3]
+    for (int64_t b = 0; b < n; ++b) {
+      Image image = MakeImage(static_cast<int>(w), static_cast<int>(h), ChannelLayout::kRgb);
+      const uint8_t* src = values[b].data_ptr<uint8_t>();
+      std::copy(src, src + image.pixels.size(), image.pixels.begin());
+      out.push_back(std::move(image));
+    }
+  } catch (const c10::Error& e) {
+    return FromTorchError(e);
+  }
+  return out;
+}
+
+}  // namespace picnic

@@ -1,0 +1,144 @@
+// The trainer (picnic/trainer.h) on a tiny network and a handful of
+// generated images: it learns, and a run interrupted by a checkpoint resumes
+// exactly where it stopped.
+#include "picnic/trainer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "model_test_util.h"
+#include "picnic/evaluate.h"
+#include "picnic/image_io.h"
+
+// Last: LibTorch's glog defines CHECK too; Catch's must win.
+#include <catch2/catch.hpp>
+
+namespace picnic {
+namespace {
+
+using testing::TempDir;
+using testing::TinyConfig;
+
+// Smooth gradients with a little noise: easy to beat a random network on.
+std::vector<Image> TrainingImages() {
+  std::vector<Image> images;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> noise(-3, 3);
+  for (int n = 0; n < 4; ++n) {
+    Image image = MakeImage(16, 16, ChannelLayout::kRgb);
+    for (int y = 0; y < 16; ++y)
+      for (int x = 0; x < 16; ++x)
+        for (int c = 0; c < 3; ++c)
+          image.at(y, x, c) = static_cast<uint8_t>(std::clamp(40 + 8 * x + 4 * y + 20 * c + 10 * n + noise(rng), 0, 255));
+    images.push_back(std::move(image));
+  }
+  return images;
+}
+
+TrainOptions TinyTrainOptions(const std::string& data_dir, const std::string& run_dir) {
+  TrainOptions o;
+  o.train_paths = {data_dir};
+  o.run_dir = run_dir;
+  o.name = "tiny";
+  o.config = TinyConfig();
+  o.crop = 8;
+  o.batch = 4;
+  o.learning_rate = 3e-3;
+  o.lr_decay = 0.999;
+  o.ema_decay = 0.99;
+  o.checkpoint_minutes = 1e9;  // only the final checkpoint
+  o.valid_minutes = 1e9;
+  o.seed = 3;
+  // One thread: tiny tensors gain nothing from two, and OpenMP threads that
+  // spin-wait for each other crawl on a loaded machine.
+  o.threads = 1;
+  return o;
+}
+
+// Loads checkpoint/<file> (model.pt or ema.pt) of a run.
+PixelCnn LoadCheckpoint(const std::string& run_dir, const std::string& file) {
+  PixelCnn model(TinyConfig());
+  torch::load(model, run_dir + "/checkpoint/" + file);
+  model->eval();
+  return model;
+}
+
+bool SameParameters(const PixelCnn& a, const PixelCnn& b) {
+  auto pa = a->parameters(), pb = b->parameters();
+  if (pa.size() != pb.size()) return false;
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (!torch::equal(pa[i], pb[i])) return false;
+  return true;
+}
+
+double MeanBits(PixelCnn& model, const std::vector<Image>& images) {
+  auto r = EvaluateImages(model, images);
+  REQUIRE(r.ok());
+  double bits = 0, subpixels = 0;
+  for (const auto& n : r.value()) {
+    bits += n.nll_bits;
+    subpixels += n.subpixels;
+  }
+  return bits / subpixels;
+}
+
+TEST_CASE("trainer: learns, and resumes exactly from a checkpoint", "[model][trainer]") {
+  TempDir tmp;
+  const int threads_before = torch::get_num_threads();  // Train() sets its own
+  const std::string data = tmp.path() + "/data";
+  std::filesystem::create_directories(data);
+  const std::vector<Image> images = TrainingImages();
+  for (size_t i = 0; i < images.size(); ++i) {
+    auto png = EncodePng(images[i]);
+    REQUIRE(png.ok());
+    REQUIRE(WriteFileAtomic(data + "/img" + std::to_string(i) + ".png", png.value(), false).ok());
+  }
+  constexpr int kSteps = 20;
+
+  // Uninterrupted.
+  const std::string straight = tmp.path() + "/straight";
+  TrainOptions a = TinyTrainOptions(data, straight);
+  a.max_steps = kSteps;
+  REQUIRE(Train(a).ok());
+
+  // Stopped half-way, then resumed in a second call.
+  const std::string halves = tmp.path() + "/halves";
+  TrainOptions b = TinyTrainOptions(data, halves);
+  b.max_steps = kSteps / 2;
+  REQUIRE(Train(b).ok());
+  {
+    std::ifstream in(halves + "/checkpoint/state.json");
+    CHECK(nlohmann::json::parse(in)["step"] == kSteps / 2);
+  }
+  b.max_steps = kSteps;
+  REQUIRE(Train(b).ok());
+  {
+    std::ifstream in(halves + "/checkpoint/state.json");
+    CHECK(nlohmann::json::parse(in)["step"] == kSteps);
+  }
+
+  PixelCnn model_a = LoadCheckpoint(straight, "model.pt");
+  PixelCnn model_b = LoadCheckpoint(halves, "model.pt");
+  CHECK(SameParameters(model_a, model_b));
+  CHECK(SameParameters(LoadCheckpoint(straight, "ema.pt"), LoadCheckpoint(halves, "ema.pt")));
+
+  // The check above can fail: one step more is a different model.
+  TrainOptions c = TinyTrainOptions(data, halves);
+  c.max_steps = kSteps + 1;
+  REQUIRE(Train(c).ok());
+  CHECK_FALSE(SameParameters(model_a, LoadCheckpoint(halves, "model.pt")));
+
+  // And it learned: the trained network beats its own initialization.
+  torch::manual_seed(a.seed);
+  PixelCnn initial(TinyConfig());
+  initial->eval();
+  const double before = MeanBits(initial, images);
+  const double after = MeanBits(model_a, images);
+  INFO("bits/subpixel before " << before << ", after " << after);
+  CHECK(after < before - 0.5);
+  torch::set_num_threads(threads_before);
+}
+
+}  // namespace
+}  // namespace picnic
