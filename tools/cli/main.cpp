@@ -46,12 +46,17 @@ int main(int argc, char** argv) {
     // CLI11 reports a mistyped subcommand as "a subcommand is required"; name it.
     // (Top-level options are all flags, so the first non-option is the command.)
     if (app.get_subcommands().empty()) {
+      std::string commands;
+      for (const CLI::App* sub :
+           app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+        commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      }
       for (int i = 1; i < argc; ++i) {
         if (argv[i][0] == '-') continue;
         std::fprintf(stderr,
-                     "picnic: unknown command '%s' (commands: compress, decompress, info)\n"
+                     "picnic: unknown command '%s' (commands: %s)\n"
                      "Run with --help for more information.\n",
-                     argv[i]);
+                     argv[i], commands.c_str());
         return picnic_cli::kExitUsage;
       }
     }
