@@ -1,0 +1,208 @@
+// picnic eval [--model NAME|PATH] [--json] [--per-image] [--threads N] PATH...
+//
+// The model's negative log-likelihood of whole images in bits per subpixel:
+// what `picnic compress` with that model should spend, less the coding
+// overhead (DESIGN.md "The pipeline").
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "picnic/dataset.h"
+#include "picnic/evaluate.h"
+#include "picnic/image_io.h"
+#include "picnic/weights.h"
+
+namespace {
+
+struct EvalOptions {
+  std::vector<std::string> inputs;
+  std::string model = "photo";
+  bool json = false;
+  bool per_image = false;
+  int threads = 2;
+  int batch = 64;
+};
+
+// Files are read and evaluated a chunk at a time, so that memory stays
+// bounded for large folders while same-size images still share batches.
+constexpr size_t kChunkImages = 1024;
+constexpr int64_t kChunkPixels = 16 << 20;
+
+struct Row {
+  std::string path;
+  picnic::ImageNll nll;
+};
+
+std::string Hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+void RunEval(const EvalOptions& opt, CliContext& ctx) {
+  using picnic_cli::ReportError;
+  const auto start = std::chrono::steady_clock::now();
+  torch::set_num_threads(opt.threads);
+
+  auto weights_path = picnic::FindWeights(opt.model);
+  if (!weights_path.ok()) return ReportError(ctx, "", weights_path.status());
+  auto weights = picnic::LoadWeights(weights_path.value());
+  if (!weights.ok()) return ReportError(ctx, "", weights.status());
+  auto files = picnic::ListImageFiles(opt.inputs);
+  if (!files.ok()) return ReportError(ctx, "", files.status());
+  if (files->empty()) {
+    return ReportError(ctx, "", picnic::Status(picnic::StatusCode::kInvalidArgument,
+                                               "no images (.png, .ppm, .pgm) found"));
+  }
+
+  picnic::EvaluateOptions eval_options;
+  eval_options.max_batch = opt.batch;
+  std::vector<Row> rows;
+  picnic_cli::Progress progress(ctx, "eval");
+  auto report = progress.Callback();
+  const size_t total_files = files->size();
+  size_t next = 0;
+  while (next < total_files) {
+    // Read the next chunk of files.
+    std::vector<picnic::Image> images;
+    std::vector<std::string> paths;
+    int64_t pixels = 0;
+    const size_t chunk_start = next;
+    while (next < total_files && images.size() < kChunkImages && pixels < kChunkPixels) {
+      const std::string& path = (*files)[next++];
+      auto image = picnic::ReadImageFile(path, eval_options.max_pixels);
+      if (!image.ok()) {
+        progress.Finish();
+        ReportError(ctx, path, image.status());
+        continue;
+      }
+      pixels += static_cast<int64_t>(image->width) * image->height;
+      images.push_back(std::move(image.value()));
+      paths.push_back(path);
+    }
+    if (images.empty()) continue;
+    const size_t chunk_files = next - chunk_start;
+    if (report) {
+      eval_options.progress = [report, chunk_start, chunk_files, total_files](double f) {
+        report((chunk_start + f * chunk_files) / static_cast<double>(total_files));
+      };
+    }
+    auto nll = picnic::EvaluateImages(weights->model, images, eval_options);
+    if (!nll.ok()) {
+      progress.Finish();
+      // One failure (e.g. out of memory) spoils its batch; name the files.
+      for (const auto& path : paths) ReportError(ctx, path, nll.status());
+      continue;
+    }
+    for (size_t i = 0; i < images.size(); ++i) rows.push_back({paths[i], nll.value()[i]});
+  }
+  progress.Finish();
+  if (rows.empty()) return;
+
+  double nll_bits = 0;
+  int64_t subpixels = 0;
+  int alpha_ignored = 0;
+  for (const Row& r : rows) {
+    nll_bits += r.nll.nll_bits;
+    subpixels += r.nll.subpixels;
+    alpha_ignored += r.nll.alpha_ignored ? 1 : 0;
+  }
+  const double bpsp = nll_bits / static_cast<double>(subpixels);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string fingerprint = Hex16(weights->fingerprint);
+
+  if (opt.json) {
+    nlohmann::json j;
+    j["model"] = weights->name;
+    j["weights"] = weights->path;
+    j["fingerprint"] = fingerprint;
+    j["images"] = rows.size();
+    j["subpixels"] = subpixels;
+    j["nll_bits"] = nll_bits;
+    j["nll_bits_per_subpixel"] = bpsp;
+    j["seconds"] = seconds;
+    j["threads"] = opt.threads;
+    // Alpha is coded apart from the network (DESIGN.md "Channels").
+    j["alpha_ignored_images"] = alpha_ignored;
+    if (opt.per_image) {
+      j["per_image"] = nlohmann::json::array();
+      for (const Row& r : rows) {
+        j["per_image"].push_back({{"path", r.path},
+                                  {"width", r.nll.width},
+                                  {"height", r.nll.height},
+                                  {"color_channels", r.nll.color_channels},
+                                  {"alpha_ignored", r.nll.alpha_ignored},
+                                  {"subpixels", r.nll.subpixels},
+                                  {"nll_bits", r.nll.nll_bits},
+                                  {"bits_per_subpixel", r.nll.bits_per_subpixel()}});
+      }
+    }
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model %s (fingerprint %s, %s)\n", weights->name.c_str(), fingerprint.c_str(),
+                weights->path.c_str());
+    if (opt.per_image) {
+      std::printf("%12s  %11s  %-5s  %s\n", "bits/subpx", "size", "chan", "image");
+      for (const Row& r : rows) {
+        const std::string size = std::to_string(r.nll.width) + "x" + std::to_string(r.nll.height);
+        std::printf("%12.4f  %11s  %-5s  %s\n", r.nll.bits_per_subpixel(), size.c_str(),
+                    r.nll.color_channels == 1 ? (r.nll.alpha_ignored ? "Y+a" : "Y")
+                                              : (r.nll.alpha_ignored ? "RGB+a" : "RGB"),
+                    r.path.c_str());
+      }
+    }
+    std::printf("total: %.4f bits/subpixel (NLL) over %zu image%s, %" PRId64 " subpixels, %.1f s\n",
+                bpsp, rows.size(), rows.size() == 1 ? "" : "s", subpixels, seconds);
+    if (alpha_ignored > 0) {
+      std::printf("note: the alpha channel of %d image%s is not scored (picnic codes alpha "
+                  "apart from the network)\n",
+                  alpha_ignored, alpha_ignored == 1 ? "" : "s");
+    }
+  }
+}
+
+std::string AvailableModels() {
+  std::string out = "Installed models:";
+  const auto found = picnic::ListWeights();
+  if (found.empty()) return out + " none (pass a weights file with --model PATH)";
+  for (const auto& path : found) out += "\n  " + path;
+  return out;
+}
+
+}  // namespace
+
+void AddEvalCommand(CLI::App& app, CliContext& ctx) {
+  auto opt = std::make_shared<EvalOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Measure a model's negative log-likelihood (bits/subpixel) on whole images");
+  cmd->footer([]() {
+    return "Each image is scored whole in one forward pass (padded to multiples of 4 with a "
+           "mask); gray images on one channel, alpha not at all. The figure is what "
+           "`picnic compress` with the same model should spend, less the coding overhead.\n"
+           "Examples:\n"
+           "  picnic eval photos/valid\n"
+           "  picnic eval --model runs/photo/photo.pnw --json --per-image a.png b.png\n" +
+           AvailableModels();
+  });
+  cmd->add_option("inputs", opt->inputs, "Images, or folders searched recursively")
+      ->required()
+      ->type_name("PATH");
+  cmd->add_option("-m,--model", opt->model, "Model: a name (weights/NAME.pnw) or a weights file")
+      ->type_name("NAME|PATH")
+      ->capture_default_str();
+  cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
+  cmd->add_flag("--per-image", opt->per_image, "Also give every image's figure");
+  cmd->add_option("--threads", opt->threads, "LibTorch threads")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--batch", opt->batch, "At most this many same-size images per forward pass")
+      ->type_name("N")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  cmd->callback([opt, &ctx]() { RunEval(*opt, ctx); });
+}
