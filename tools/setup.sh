@@ -13,8 +13,12 @@ build_dir="${PICNIC_BUILD_DIR:-$root/build}"
 with_torch="${PICNIC_WITH_TORCH:-ON}"
 jobs="${PICNIC_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
+# libopenblas0-serial: Debian's LibTorch calls the reference BLAS unless an
+# optimized one is installed; OpenBLAS (single-threaded, so results do not
+# depend on a BLAS thread pool) makes training and coding ~2.5x faster.
 packages=(cmake g++ pkg-config libpng-dev zlib1g-dev catch2 libcli11-dev
-          libtorch-dev nlohmann-json3-dev webp libjxl-tools clang libclang-rt-14-dev)
+          libtorch-dev libopenblas0-serial nlohmann-json3-dev webp libjxl-tools clang
+          libclang-rt-14-dev)
 
 say() { echo "setup: $*" >&2; }
 

@@ -9,6 +9,7 @@
 #include "container.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
+#include "batch_runner.h"
 #include "tile_coder.h"
 #include "tiling.h"
 
@@ -44,9 +45,9 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
   const TileGrid grid(image.width, image.height, static_cast<int>(h.tile_size));
   const uint64_t num_tiles = grid.num_tiles();
   const uint64_t batch = std::min<uint64_t>(h.tiles_per_batch, num_tiles);
-  const double total_pixels = static_cast<double>(image.width) * image.height;
-  double done_pixels = 0;
-  for (uint64_t first = 0; first < num_tiles; first += batch) {
+  const uint64_t num_batches = (num_tiles + batch - 1) / batch;
+  auto run_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
+    const uint64_t first = b * batch;
     const uint64_t count = std::min(batch, num_tiles - first);
     const std::vector<TileRect> rects = BatchRects(grid, first, count);
     std::vector<RangeDecoder> decoders;
@@ -56,7 +57,7 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
                             h.payload_sizes[first + i]);
     }
     DecodeCoder coder{&decoders};
-    PICNIC_RETURN_IF_ERROR(CodeBatch(*model, rects, h.cdf_precision, image, coder));
+    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder));
     for (size_t i = 0; i < rects.size(); ++i) {
       const RangeDecoder& d = decoders[i];
       // An encoder's stream is consumed to its last byte (trailing zeros are
@@ -65,10 +66,15 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
         return Status(StatusCode::kCorrupt, "payload of tile " + std::to_string(first + i) +
                                                 " is damaged (range decoder desynchronized)");
       }
-      done_pixels += static_cast<double>(rects[i].width) * rects[i].height;
     }
-    if (options.progress) options.progress(done_pixels / total_pixels);
-  }
+    return Status::Ok();
+  };
+  auto make_model = [&]() { return provider(h.model_name, h.model_fingerprint); };
+  auto progress = [&](uint64_t done) {
+    if (options.progress) options.progress(static_cast<double>(done) / num_batches);
+  };
+  PICNIC_RETURN_IF_ERROR(RunBatches(num_batches, ResolveThreads(options.threads), std::move(model),
+                                    make_model, run_batch, progress));
   const uint32_t crc = PixelsCrc32(image.pixels);
   if (crc != h.pixels_crc32) {
     return Status(StatusCode::kChecksumMismatch,

@@ -9,6 +9,7 @@
 #include "container.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
+#include "batch_runner.h"
 #include "tile_coder.h"
 #include "tiling.h"
 
@@ -88,27 +89,34 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
 
   const TileGrid grid(image.width, image.height, options.tile_size);
   const uint64_t num_tiles = grid.num_tiles();
-  const uint64_t requested =
-      options.tiles_per_batch ? options.tiles_per_batch : kDefaultTilesPerBatch;
-  const uint64_t batch = std::min<uint64_t>(requested, num_tiles);
+  const int threads = ResolveThreads(options.threads);
+  const uint64_t batch =
+      options.tiles_per_batch
+          ? std::min<uint64_t>(options.tiles_per_batch, num_tiles)
+          : std::min<uint64_t>(kDefaultTilesPerBatch, (num_tiles + threads - 1) / threads);
   header.tiles_per_batch = static_cast<uint32_t>(batch);
+  const uint64_t num_batches = (num_tiles + batch - 1) / batch;
 
   std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(num_tiles));
-  const double total_pixels = static_cast<double>(image.width) * image.height;
-  double done_pixels = 0;
-  for (uint64_t first = 0; first < num_tiles; first += batch) {
+  auto run_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
+    const uint64_t first = b * batch;
     const uint64_t count = std::min(batch, num_tiles - first);
     const std::vector<TileRect> rects = BatchRects(grid, first, count);
     std::vector<RangeEncoder> encoders(rects.size());
     EncodeCoder coder{&encoders};
-    PICNIC_RETURN_IF_ERROR(CodeBatch(*model, rects, options.cdf_precision, image, coder));
+    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder));
     for (size_t i = 0; i < rects.size(); ++i) {
       encoders[i].Finalize();
       payloads[first + i] = encoders[i].TakeBytes();
-      done_pixels += static_cast<double>(rects[i].width) * rects[i].height;
     }
-    if (options.progress) options.progress(done_pixels / total_pixels);
-  }
+    return Status::Ok();
+  };
+  auto make_model = [&]() { return provider(options.model, header.model_fingerprint); };
+  auto progress = [&](uint64_t done) {
+    if (options.progress) options.progress(static_cast<double>(done) / num_batches);
+  };
+  PICNIC_RETURN_IF_ERROR(
+      RunBatches(num_batches, threads, std::move(model), make_model, run_batch, progress));
   return WriteContainer(header, payloads);
 }
 

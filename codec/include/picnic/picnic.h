@@ -26,9 +26,12 @@ constexpr int kDefaultCdfPrecision = 16;
 constexpr int kMinCdfPrecision = 12;
 constexpr int kMaxCdfPrecision = 16;
 constexpr int kDefaultTileSize = 64;
-// Tiles coded in lockstep when EncodeOptions::tiles_per_batch is 0. Recorded
-// in the file: a model's arithmetic may depend on the batch composition.
-constexpr int kDefaultTilesPerBatch = 16;
+// When EncodeOptions::tiles_per_batch is 0 the encoder spreads the tiles
+// evenly over its threads, at most this many per batch (memory stays bounded
+// by the batch, not the image). Recorded in the file: a model's arithmetic
+// may depend on the batch composition, so the decoder rebuilds the same
+// batches whatever its own thread count.
+constexpr int kDefaultTilesPerBatch = 64;
 constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 
 // Progress callback: fraction done in [0, 1].
@@ -43,12 +46,14 @@ struct EncodeOptions {
   int tile_size = kDefaultTileSize; // tiles are tile_size x tile_size; 0: one tile
   int cdf_precision = kDefaultCdfPrecision;
   int tiles_per_batch = 0;          // 0: let the codec choose
+  int threads = 0;                  // batches coded in parallel; 0: all cores
   uint64_t max_pixels = kDefaultMaxPixels;
-  ProgressFn progress;
+  ProgressFn progress;              // called from the calling thread
 };
 
 struct DecodeOptions {
   ModelProvider provider;  // empty: BuiltinModelProvider()
+  int threads = 0;         // batches decoded in parallel; 0: all cores
   uint64_t max_pixels = kDefaultMaxPixels;
   ProgressFn progress;
 };
