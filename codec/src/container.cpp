@@ -7,7 +7,7 @@
 #include <string>
 
 #include "picnic/picnic.h"
-#include "tiling.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 namespace {

@@ -11,7 +11,7 @@
 #include "range_coder.h"
 #include "batch_runner.h"
 #include "tile_coder.h"
-#include "tiling.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 namespace {

@@ -12,7 +12,7 @@
 #include "picnic/image.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
-#include "tiling.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 
@@ -78,14 +78,6 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
     }
   }
   return Status::Ok();
-}
-
-// Batches are runs of consecutive tiles (raster order of the tile grid).
-inline std::vector<TileRect> BatchRects(const TileGrid& grid, uint64_t first, uint64_t count) {
-  std::vector<TileRect> rects;
-  rects.reserve(static_cast<size_t>(count));
-  for (uint64_t t = first; t < first + count; ++t) rects.push_back(grid.Tile(t));
-  return rects;
 }
 
 }  // namespace picnic

@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "picnic/mixture.h"
+#include "picnic/mixture_loss.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 namespace {
@@ -85,6 +87,64 @@ Status PixelCnnModel::Observe(int y, int x, int c, const std::vector<int>& tile_
     }
     inc_.SetPixel(y, x, v);
     return Status::Ok();
+  } catch (const c10::Error& e) {
+    return FromTorch(e);
+  }
+}
+
+Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
+                                 int tiles_per_batch) {
+  if (image.width < 1 || image.height < 1 || tile_size < 0 || tiles_per_batch < 1)
+    return Status(StatusCode::kInvalidArgument, "bad image or tiling for NLL");
+  try {
+    torch::NoGradGuard no_grad;
+    net->eval();
+    const int cc = NumColorChannels(image.layout);
+    TiledNll out;
+    out.pixel_bits.assign(static_cast<size_t>(image.width) * image.height, 0.f);
+    const TileGrid grid(image.width, image.height, tile_size);
+    const uint64_t n = grid.num_tiles();
+    for (uint64_t first = 0; first < n; first += tiles_per_batch) {
+      const std::vector<TileRect> rects = BatchRects(grid, first, std::min<uint64_t>(tiles_per_batch, n - first));
+      int64_t h = 0, w = 0;
+      for (const auto& r : rects) {
+        h = std::max<int64_t>(h, r.height);
+        w = std::max<int64_t>(w, r.width);
+      }
+      h = CanvasSize(h);
+      w = CanvasSize(w);
+      const int64_t t = static_cast<int64_t>(rects.size());
+      torch::Tensor x = torch::zeros({t, 3, h, w});     // [T, 3, H, W]
+      torch::Tensor mask = torch::zeros({t, 1, h, w});  // [T, 1, H, W]
+      auto xa = x.accessor<float, 4>();
+      for (int64_t i = 0; i < t; ++i) {
+        const TileRect& r = rects[i];
+        mask[i].narrow(1, 0, r.height).narrow(2, 0, r.width).fill_(1);
+        for (int yy = 0; yy < r.height; ++yy) {
+          for (int xx = 0; xx < r.width; ++xx) {
+            for (int c = 0; c < 3; ++c) {
+              const uint8_t v = image.at(r.y0 + yy, r.x0 + xx, cc == 1 ? 0 : c);
+              xa[i][c][yy][xx] = v * (2.0f / 255.0f) - 1.0f;
+            }
+          }
+        }
+      }
+      torch::Tensor params = net->forward(x, mask).to(torch::kFloat64);
+      torch::Tensor nll = DiscretizedMixLogisticNll(x, params, cc) / std::log(2.0);  // [T, H, W] bits
+      auto na = nll.accessor<double, 3>();
+      for (int64_t i = 0; i < t; ++i) {
+        const TileRect& r = rects[i];
+        for (int yy = 0; yy < r.height; ++yy) {
+          for (int xx = 0; xx < r.width; ++xx) {
+            const double b = na[i][yy][xx];
+            out.total_bits += b;
+            out.pixel_bits[static_cast<size_t>(r.y0 + yy) * image.width + r.x0 + xx] = static_cast<float>(b);
+          }
+        }
+      }
+    }
+    out.subpixels = static_cast<uint64_t>(image.width) * image.height * cc;
+    return out;
   } catch (const c10::Error& e) {
     return FromTorch(e);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "picnic/image.h"
 #include "picnic/incremental.h"
 #include "picnic/probability_model.h"
 #include "picnic/weights.h"
@@ -39,6 +40,20 @@ class PixelCnnModel : public ProbabilityModel {
 
 // Rounds up to the canvas granularity of the network (two halvings).
 int64_t CanvasSize(int64_t n);
+
+// The model's negative log-likelihood of an image's colour channels, as the
+// codec sees it: the same tiles, batches and canvases (one full forward pass
+// per batch), so it is what a .pnc file of this image should cost, less the
+// coding overhead. Alpha is not modelled (the codec codes it adaptively).
+struct TiledNll {
+  double total_bits = 0;          // sum over colour subpixels
+  uint64_t subpixels = 0;         // colour subpixels scored
+  std::vector<float> pixel_bits;  // [height * width], bits per pixel (all colour channels)
+  double bits_per_subpixel() const { return subpixels ? total_bits / subpixels : 0; }
+};
+// tile_size and tiles_per_batch as in the .pnc header (tile_size 0: one tile).
+Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
+                                 int tiles_per_batch);
 
 // A provider that knows the shipped LibTorch models (by name, or by weights
 // path when encoding) and hands everything else to `fallback`. Decoding by

@@ -1,11 +1,12 @@
 // How an image is cut into independently coded tiles: a grid of
 // tile_size x tile_size squares in raster order, the last column and row
 // smaller where the size does not divide; tile_size 0 means one tile.
-#ifndef PICNIC_CODEC_TILING_H_
-#define PICNIC_CODEC_TILING_H_
+#ifndef PICNIC_TILING_H_
+#define PICNIC_TILING_H_
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace picnic {
 
@@ -58,6 +59,14 @@ class TileGrid {
   uint64_t cols_, rows_;
 };
 
+// Batches are runs of consecutive tiles (raster order of the tile grid).
+inline std::vector<TileRect> BatchRects(const TileGrid& grid, uint64_t first, uint64_t count) {
+  std::vector<TileRect> rects;
+  rects.reserve(static_cast<size_t>(count));
+  for (uint64_t t = first; t < first + count; ++t) rects.push_back(grid.Tile(t));
+  return rects;
+}
+
 }  // namespace picnic
 
-#endif  // PICNIC_CODEC_TILING_H_
+#endif  // PICNIC_TILING_H_
