@@ -13,6 +13,7 @@ struct CompressOptions {
   std::string output;
   std::string model = kDefaultModelName;
   int tile_size = picnic::kDefaultTileSize;
+  int threads = 0;
   bool force = false;
 };
 
@@ -38,6 +39,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
     options.model = opt.model;
     options.provider = provider;
     options.tile_size = opt.tile_size;
+    options.threads = opt.threads;
     auto image = picnic::ReadImageFile(in, options.max_pixels);
     if (!image.ok()) {
       ReportError(ctx, in, image.status());
@@ -100,6 +102,11 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                   "Tile size in pixels; tiles are coded independently (0: one tile)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 16))
+      ->capture_default_str();
+  cmd->add_option("-j,--threads", opt->threads,
+                  "Tile batches coded in parallel (0: one per core); any setting decodes any file")
+      ->type_name("N")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
   cmd->callback([opt, &ctx]() { RunCompress(*opt, ctx); });

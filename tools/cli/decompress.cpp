@@ -12,6 +12,7 @@ struct DecompressOptions {
   std::vector<std::string> inputs;
   std::string output;
   bool force = false;
+  int threads = 0;
 };
 
 void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
@@ -35,6 +36,7 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
     }
     picnic::DecodeOptions options;
     options.provider = provider;
+    options.threads = opt.threads;
     picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in));
     options.progress = progress.Callback();
     auto image = picnic::Decode(bytes->data(), bytes->size(), options);
@@ -79,6 +81,10 @@ void AddDecompressCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-o,--output", opt->output,
                   "Output PNG (one input) or folder (several inputs; created if missing)")
       ->type_name("OUT");
+  cmd->add_option("-j,--threads", opt->threads, "Tile batches decoded in parallel (0: one per core)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
   cmd->callback([opt, &ctx]() { RunDecompress(*opt, ctx); });
 }
