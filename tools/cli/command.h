@@ -27,6 +27,7 @@ void AddCompareCommand(CLI::App& app, CliContext& ctx);
 void AddTrainCommand(CLI::App& app, CliContext& ctx);
 void AddEvalCommand(CLI::App& app, CliContext& ctx);
 void AddSampleCommand(CLI::App& app, CliContext& ctx);
+void AddReportCommand(CLI::App& app, CliContext& ctx);
 #endif
 
 // The model `picnic compress` uses when --model is not given. The one place

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   AddTrainCommand(app, ctx);
   AddEvalCommand(app, ctx);
   AddSampleCommand(app, ctx);
+  AddReportCommand(app, ctx);
 #endif
 
   try {
