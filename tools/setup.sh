@@ -13,11 +13,13 @@ build_dir="${PICNIC_BUILD_DIR:-$root/build}"
 with_torch="${PICNIC_WITH_TORCH:-ON}"
 jobs="${PICNIC_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-# libopenblas0-serial: Debian's LibTorch calls the reference BLAS unless an
-# optimized one is installed; OpenBLAS (single-threaded, so results do not
-# depend on a BLAS thread pool) makes training and coding ~2.5x faster.
+# libopenblas0-pthread: Debian's LibTorch calls the reference BLAS unless an
+# optimized one is installed; OpenBLAS makes training and coding ~2.5x
+# faster. Not the serial build: it is not safe to call from several threads
+# at once, and the codec codes tile batches on several threads (picnic sets
+# OpenBLAS to one thread of its own at run time).
 packages=(cmake g++ pkg-config libpng-dev zlib1g-dev catch2 libcli11-dev
-          libtorch-dev libopenblas0-serial nlohmann-json3-dev webp libjxl-tools clang
+          libtorch-dev libopenblas0-pthread nlohmann-json3-dev webp libjxl-tools clang
           libclang-rt-14-dev)
 
 say() { echo "setup: $*" >&2; }

@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -36,12 +37,22 @@ Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const st
   PaddedBatch padded = PadToMultipleOf4(batch);
   const torch::ScalarType dtype = ModelDtype(model);
   torch::Tensor params = model->forward(padded.x.to(dtype), padded.mask.to(dtype));  // [B, 10K, H4, W4]
-  params = params.narrow(2, 0, h).narrow(3, 0, w).to(torch::kFloat64);
+  params = params.narrow(2, 0, h).narrow(3, 0, w);
   // The same arithmetic as the codec's ToUnit() (codec/src/mixture.cpp), in
   // double, so that bin edges are where the CDF builder puts them.
   torch::Tensor x = batch.to(torch::kFloat64) * (2.0 / 255.0) - 1.0;  // [B, 3, H, W]
-  torch::Tensor nll = DiscretizedMixLogisticNll(x, params, color_channels);  // [B, H, W] nats
-  torch::Tensor per_image = nll.sum({1, 2}) / std::log(2.0);                // [B] bits
+  // The float64 loss keeps a dozen [B, 3, K, rows, W] intermediates alive;
+  // over a whole photo that is gigabytes, so go a band of rows at a time.
+  constexpr int64_t kLossPixelsPerChunk = 1 << 16;
+  const int64_t rows = std::max<int64_t>(1, kLossPixelsPerChunk / (static_cast<int64_t>(w) * batch.size(0)));
+  torch::Tensor per_image = torch::zeros({batch.size(0)}, torch::kFloat64);  // [B] nats
+  for (int64_t y = 0; y < h; y += rows) {
+    const int64_t n = std::min<int64_t>(rows, h - y);
+    torch::Tensor nll = DiscretizedMixLogisticNll(x.narrow(2, y, n), params.narrow(2, y, n).to(torch::kFloat64),
+                                                  color_channels);  // [B, n, W] nats
+    per_image += nll.sum({1, 2});
+  }
+  per_image /= std::log(2.0);  // bits
   auto acc = per_image.accessor<double, 1>();
   for (size_t b = 0; b < indices.size(); ++b) {
     if (!std::isfinite(acc[b]))
@@ -96,8 +107,12 @@ Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<
     torch::NoGradGuard no_grad;
     size_t done = 0;
     for (const auto& group : groups) {
-      for (size_t start = 0; start < group.size(); start += options.max_batch) {
-        const size_t end = std::min(group.size(), start + static_cast<size_t>(options.max_batch));
+      const Image& first = images[group.front()];
+      const int64_t padded_pixels = RoundUpTo4(first.width) * RoundUpTo4(first.height);
+      const size_t batch = static_cast<size_t>(
+          std::clamp<int64_t>(options.max_batch_pixels / padded_pixels, 1, options.max_batch));
+      for (size_t start = 0; start < group.size(); start += batch) {
+        const size_t end = std::min(group.size(), start + batch);
         std::vector<size_t> chunk(group.begin() + start, group.begin() + end);
         PICNIC_RETURN_IF_ERROR(EvaluateBatch(model, images, chunk, &out));
         done += chunk.size();

@@ -1,5 +1,7 @@
 #include "picnic/pixelcnn_model.h"
 
+#include <dlfcn.h>
+
 #include <cstdio>
 
 #include "picnic/mixture.h"
@@ -22,6 +24,17 @@ Status FromTorch(const c10::Error& e) {
 }  // namespace
 
 int64_t CanvasSize(int64_t n) { return (n + 3) / 4 * 4; }
+
+void UseSingleThreadedMath() {
+  torch::set_num_threads(1);
+  // OpenBLAS (setup.sh installs the pthread build: unlike the serial one it
+  // is safe to call from several threads at once) must not split a product
+  // over its own threads: our threads already run one batch each, and a
+  // split could change the order of additions. Looked up at run time: the
+  // reference BLAS has no such function.
+  using SetThreads = void (*)(int);
+  if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(1);
+}
 
 PixelCnnModel::PixelCnnModel(LoadedWeights weights)
     : weights_(std::move(weights)), inc_(weights_.model) {
@@ -158,7 +171,7 @@ ModelProvider TorchModelProvider(ModelProvider fallback) {
                         "), which is not installed; put its weights in the weights folder or set "
                         "PICNIC_WEIGHTS_DIR");
     };
-    torch::set_num_threads(1);
+    UseSingleThreadedMath();
     Result<std::string> path = FindWeights(name);
     if (!path.ok()) {
       if (fallback) {

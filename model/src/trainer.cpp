@@ -11,6 +11,7 @@
 
 #include "picnic/dataset.h"
 #include "picnic/mixture_loss.h"
+#include "picnic/pixelcnn_model.h"
 #include "picnic/weights.h"
 
 namespace picnic {
@@ -76,6 +77,7 @@ std::string FormatDuration(double s) {
 
 Status Train(const TrainOptions& opt) {
   try {
+    UseSingleThreadedMath();  // one BLAS thread per LibTorch thread
     torch::set_num_threads(opt.threads);
     std::filesystem::create_directories(opt.run_dir);
     const std::string ckpt_dir = opt.run_dir + "/checkpoint";

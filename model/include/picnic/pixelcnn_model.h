@@ -38,6 +38,11 @@ class PixelCnnModel : public ProbabilityModel {
   std::vector<uint8_t> decoded_;  // [T, 3] subpixels of the current pixel
 };
 
+// One LibTorch intra-op thread and one BLAS thread: the codec runs its own
+// threads, one batch each, and a product's result must not depend on how a
+// pool splits it.
+void UseSingleThreadedMath();
+
 // Rounds up to the canvas granularity of the network (two halvings).
 int64_t CanvasSize(int64_t n);
 
@@ -58,8 +63,7 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
 // A provider that knows the shipped LibTorch models (by name, or by weights
 // path when encoding) and hands everything else to `fallback`. Decoding by
 // (name, fingerprint) also finds weights of another name with that
-// fingerprint. Sets LibTorch to one intra-op thread: coding CDFs must not
-// depend on how a thread pool splits the work.
+// fingerprint. Calls UseSingleThreadedMath().
 ModelProvider TorchModelProvider(ModelProvider fallback);
 
 }  // namespace picnic
