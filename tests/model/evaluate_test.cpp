@@ -122,6 +122,15 @@ TEST_CASE("evaluate: batching same-size images does not change the result", "[mo
   REQUIRE_FALSE(progress.empty());
   CHECK(std::is_sorted(progress.begin(), progress.end()));
   CHECK(progress.back() == 1.0);
+  // A pixel budget smaller than one image still evaluates one at a time.
+  progress.clear();
+  options.max_batch = 64;
+  options.max_batch_pixels = 1;
+  auto one_by_one = EvaluateImages(model, images, options);
+  REQUIRE(one_by_one.ok());
+  CHECK(progress.size() == images.size());
+  for (size_t i = 0; i < images.size(); ++i)
+    CHECK((*one_by_one)[i].nll_bits == Approx((*batched)[i].nll_bits).epsilon(1e-5));
 }
 
 TEST_CASE("evaluate: bad input gives errors", "[model][evaluate]") {

@@ -200,7 +200,7 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  cmd->add_option("--batch", opt->batch, "At most this many same-size images per forward pass")
+  cmd->add_option("--batch", opt->batch, "At most this many same-size images per forward pass (and at most 256k pixels)")
       ->type_name("N")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
