@@ -196,6 +196,9 @@ Result<std::string> FindWeights(const std::string& name_or_path) {
       if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
     }
   }
+  if (looks_like_path) {
+    return Status(StatusCode::kModelNotFound, "weights file " + name_or_path + " does not exist");
+  }
   return Status(StatusCode::kModelNotFound,
                 "model '" + name_or_path + "' not found (looked for " + name_or_path + kExtension +
                     " in $PICNIC_WEIGHTS_DIR and the installed weights folders)");
