@@ -60,7 +60,9 @@ struct ReportOptions {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 // Images shown in the HTML page are at most this many pixels on a side.
-constexpr int kMaxPreviewSide = 512;
+constexpr int kMaxPreviewSide = 384;
+// Smaller ones (CIFAR: 32x32) are shown enlarged to at least this width.
+constexpr int kMinDisplayWidth = 128;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -184,6 +186,7 @@ struct Row {
   CodecResult codecs[kNumCodecs];
   std::string heatmap_png_b64, original_png_b64;  // --html only
   float heatmap_max_bits = 0;
+  int preview_width = 0;
 
   bool has_alpha() const { return picnic::HasAlpha(layout); }
   double Bpsp(int c) const {
@@ -403,7 +406,7 @@ std::string SvgChart(const std::vector<ChartPoint>& points, int width, int heigh
   int d1 = static_cast<int>(std::ceil(std::log10(tmax)));
   if (d1 <= d0) d1 = d0 + 1;
   const double ytop = std::max(1.0, std::ceil(bmax * 1.15));
-  const double left = 48, right = 110, top = 14, bottom = 38;
+  const double left = 48, right = 120, top = 14, bottom = 38;
   const double pw = width - left - right, ph = height - top - bottom;
   auto X = [&](double t) {
     return left + (std::log10(std::max(t, 1e-4)) - d0) / (d1 - d0) * pw;
@@ -442,8 +445,13 @@ std::string SvgChart(const std::vector<ChartPoint>& points, int width, int heigh
     s << "<circle cx=\"" << x << "\" cy=\"" << y << "\" r=\"5\" fill=\"" << kCodecColours[p.codec]
       << "\"><title>" << kCodecTitles[p.codec] << ": " << p.bpsp << " bits/subpixel, "
       << p.decode_seconds << " s</title></circle>";
-    s << "<text x=\"" << x + 8 << "\" y=\"" << y + 4 << "\" fill=\"" << kCodecColours[p.codec]
-      << "\">" << kCodecTitles[p.codec] << " " << p.bpsp << "</text>";
+  }
+  // A legend rather than labels by the dots: close codecs would overlap.
+  for (size_t i = 0; i < pts.size(); ++i) {
+    const double ly = top + 10 + 16.0 * i;
+    s << "<circle cx=\"" << left + pw + 12 << "\" cy=\"" << ly - 4 << "\" r=\"4\" fill=\""
+      << kCodecColours[pts[i].codec] << "\"/><text x=\"" << left + pw + 20 << "\" y=\"" << ly
+      << "\">" << kCodecTitles[pts[i].codec] << " " << pts[i].bpsp << "</text>";
   }
   s << "</svg>";
   return s.str();
@@ -673,7 +681,7 @@ std::string ToMarkdown(const std::vector<Row>& rows, const Totals& t, const Repo
     s << " " << Fmt("%.2f", r.codecs[kPicnic].encode_seconds) << " | "
       << Fmt("%.2f", r.codecs[kPicnic].decode_seconds) << " |\n";
   }
-  s << "| **total** | " << t.images << " images | **" << Fmt("%.3f", t.Bpsp(kPicnic)) << "** | "
+  s << "| **total** | " << t.images << (t.images == 1 ? " image" : " images") << " | **" << Fmt("%.3f", t.Bpsp(kPicnic)) << "** | "
     << Fmt("%.3f", t.NllBpsp()) << " | " << Fmt("%+.2f%%", t.Overhead() * 100) << " |";
   for (int c : shown) {
     if (c != kPicnic) s << " " << Fmt("%.3f", t.Bpsp(c)) << " |";
@@ -744,12 +752,17 @@ std::string ToHtml(const std::vector<Row>& rows, const Totals& t, const ReportCo
       << (r.has_alpha() ? " (alpha coded apart from the NLL)" : "") << "; encode "
       << Fmt("%.2f", r.codecs[kPicnic].encode_seconds) << " s, decode "
       << Fmt("%.2f", r.codecs[kPicnic].decode_seconds) << " s.</p>\n<div class=\"img\">";
+    std::string width_attr;
+    if (r.preview_width > 0 && r.preview_width < kMinDisplayWidth) {
+      const int zoom = (kMinDisplayWidth + r.preview_width - 1) / r.preview_width;
+      width_attr = " width=\"" + std::to_string(r.preview_width * zoom) + "\"";
+    }
     if (!r.original_png_b64.empty()) {
-      s << "<figure><img alt=\"image\" src=\"data:image/png;base64," << r.original_png_b64
+      s << "<figure><img alt=\"image\"" << width_attr << " src=\"data:image/png;base64," << r.original_png_b64
         << "\"><figcaption>image</figcaption></figure>";
     }
     if (!r.heatmap_png_b64.empty()) {
-      s << "<figure><img alt=\"bits per pixel\" src=\"data:image/png;base64," << r.heatmap_png_b64
+      s << "<figure><img alt=\"bits per pixel\"" << width_attr << " src=\"data:image/png;base64," << r.heatmap_png_b64
         << "\"><figcaption>bits per pixel: 0 <span class=\"bar\"></span> "
         << Fmt("%.1f", r.heatmap_max_bits) << "+</figcaption></figure>";
     } else {
@@ -786,13 +799,17 @@ void PrintTable(const std::vector<Row>& rows, const Totals& t, const ReportConte
                 size.c_str(), r.path.c_str());
   }
   const std::string status = t.failed ? std::to_string(t.failed) + " FAIL" : "total";
-  std::printf("%-8s %7s %7s %8s %8s %8s %7s %7s %7s %7s  %-11s %zu images, %" PRIu64
+  // "*": the baseline's total covers only some images (see the decode line).
+  auto total_cell = [&](int c) {
+    return Fmt("%.3f", t.Bpsp(c)) + (t.codec_images[c] > 0 && t.codec_images[c] < t.images ? "*" : "");
+  };
+  std::printf("%-8s %7s %7s %8s %8s %8s %7s %7s %7s %7s  %-11s %zu image%s, %" PRIu64
               " subpixels\n",
               status.c_str(), Fmt("%.3f", t.Bpsp(kPicnic)).c_str(), Fmt("%.3f", t.NllBpsp()).c_str(),
               Fmt("%+.2f%%", t.Overhead() * 100).c_str(), Fmt("%.2f", t.enc_s[kPicnic]).c_str(),
-              Fmt("%.2f", t.dec_s[kPicnic]).c_str(), Fmt("%.3f", t.Bpsp(kPng)).c_str(),
-              Fmt("%.3f", t.Bpsp(kWebp)).c_str(), Fmt("%.3f", t.Bpsp(kJxl7)).c_str(),
-              Fmt("%.3f", t.Bpsp(kJxl9)).c_str(), "", t.images, t.subpixels);
+              Fmt("%.2f", t.dec_s[kPicnic]).c_str(), total_cell(kPng).c_str(),
+              total_cell(kWebp).c_str(), total_cell(kJxl7).c_str(), total_cell(kJxl9).c_str(), "",
+              t.images, t.images == 1 ? "" : "s", t.subpixels);
   std::printf("decode seconds (sum):");
   for (int c : ShownCodecs(t)) {
     std::printf(" %s %s%s", kCodecTitles[c], Fmt("%.3f", t.dec_s[c]).c_str(),
@@ -958,6 +975,7 @@ void MeasureImage(const ReportOptions& opt, const std::string& path, size_t inde
 
   if (!opt.html.empty()) {
     const int f = PreviewFactor(image);
+    row->preview_width = (image.width + f - 1) / f;
     auto original = picnic::EncodePng(Preview(image, f));
     if (original.ok()) row->original_png_b64 = Base64(original.value());
     if (!pixel_bits.empty()) {
