@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -216,6 +217,14 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
                    std::to_string(h.width) + "x" + std::to_string(h.height) +
                    " image in tiles of " + std::to_string(h.tile_size) + " has " +
                    std::to_string(expected_tiles));
+  }
+  // Decoding memory grows with the batch (model state per tile), not with
+  // the image: bound it. The batch is effectively min(B, N).
+  if (std::min<uint64_t>(h.tiles_per_batch, expected_tiles) > kMaxTilesPerBatch) {
+    return Status(StatusCode::kLimitExceeded,
+                  "file codes " + std::to_string(h.tiles_per_batch) +
+                      " tiles per batch; picnic decodes at most " +
+                      std::to_string(kMaxTilesPerBatch) + " at once");
   }
   // The tile table must fit inside the header: bounds the allocation below
   // by the file size.

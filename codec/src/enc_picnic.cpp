@@ -53,8 +53,10 @@ Status CheckImage(const Image& image, const EncodeOptions& options) {
     return Status(StatusCode::kInvalidArgument,
                   "tile size must be >= 0 (0: one tile), got " + std::to_string(options.tile_size));
   }
-  if (options.tiles_per_batch < 0) {
-    return Status(StatusCode::kInvalidArgument, "tiles per batch must be >= 0 (0: automatic)");
+  if (options.tiles_per_batch < 0 || options.tiles_per_batch > kMaxTilesPerBatch) {
+    return Status(StatusCode::kInvalidArgument,
+                  "tiles per batch must be in [0, " + std::to_string(kMaxTilesPerBatch) +
+                      "] (0: automatic), got " + std::to_string(options.tiles_per_batch));
   }
   if (options.cdf_precision < kMinCdfPrecision || options.cdf_precision > kMaxCdfPrecision) {
     return Status(StatusCode::kInvalidArgument,

@@ -546,6 +546,12 @@ Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& byte
     if (S_ISDIR(st.st_mode)) {
       return Status(StatusCode::kIoError, "cannot write " + path + ": is a directory");
     }
+    // The rename below would replace a device, FIFO or socket with a plain
+    // file (as root: /dev/null, /dev/full); overwriting means files only.
+    if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+      return Status(StatusCode::kIoError,
+                    "cannot write " + path + ": not a regular file; not replacing it");
+    }
   }
 
   // A unique temporary name next to the target, so the final rename stays on

@@ -1,6 +1,7 @@
 // The rest of the public API: file info, the built-in model provider, version.
 #include "picnic/picnic.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -47,7 +48,10 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   const double subpixels =
       static_cast<double>(h.width) * h.height * NumChannels(h.layout);
   info.bits_per_subpixel = size * 8.0 / subpixels;
-  info.tiles_per_batch = static_cast<int>(h.tiles_per_batch);
+  // The batch the decoder uses: a header may say more than there are tiles
+  // (up to 2^32-1, which would not fit an int).
+  info.tiles_per_batch =
+      static_cast<int>(std::min<uint64_t>(h.tiles_per_batch, h.payload_sizes.size()));
   info.num_tiles = h.payload_sizes.size();
   return info;
 }

@@ -24,7 +24,9 @@ Result<std::vector<uint8_t>> EncodePng(const Image& image);
 
 // Whole-file helpers. WriteFileAtomic writes to a temporary file in the same
 // folder, then renames it over `path`; on failure nothing is left behind.
-// With overwrite == false an existing `path` is an error.
+// With overwrite == false an existing `path` is an error; with true only a
+// regular file (or a symlink, which is replaced, not followed) is replaced,
+// never a folder, device, FIFO or socket.
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
 Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes,
                        bool overwrite);

@@ -32,6 +32,11 @@ constexpr int kDefaultTileSize = 64;
 // may depend on the batch composition, so the decoder rebuilds the same
 // batches whatever its own thread count.
 constexpr int kDefaultTilesPerBatch = 64;
+// The most tiles one batch may hold, in files and in EncodeOptions. A
+// decoder keeps model state for one batch per thread, so this (and not the
+// image size) bounds its memory besides the output image; a file asking for
+// more is refused (kLimitExceeded) before anything is allocated.
+constexpr int kMaxTilesPerBatch = 1024;
 constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 
 // Progress callback: fraction done in [0, 1].
@@ -45,7 +50,7 @@ struct EncodeOptions {
   ModelProvider provider;           // empty: BuiltinModelProvider()
   int tile_size = kDefaultTileSize; // tiles are tile_size x tile_size; 0: one tile
   int cdf_precision = kDefaultCdfPrecision;
-  int tiles_per_batch = 0;          // 0: let the codec choose
+  int tiles_per_batch = 0;          // 0: let the codec choose; <= kMaxTilesPerBatch
   int threads = 0;                  // batches coded in parallel; 0: all cores
   uint64_t max_pixels = kDefaultMaxPixels;
   ProgressFn progress;              // called from the calling thread

@@ -1,0 +1,204 @@
+// Writes seed corpora for the fuzz targets, from valid files:
+//   fuzz_seeds OUT_DIR [SOURCE_DIR]
+// OUT_DIR/container and OUT_DIR/decode: small images of every layout encoded
+// with the histogram model (several tile sizes, batches, precisions), plus
+// SOURCE_DIR/tests/golden/*.pnc; OUT_DIR/image_io: small PNG, PPM and PGM
+// files; OUT_DIR/range_decoder: inputs in CheckRangeDecoder's layout
+// (fuzz_checks.h) whose stream part is a valid encoding.
+// Deterministic: the same seeds on every machine.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fuzz_checks.h"
+
+namespace {
+
+using picnic::ChannelLayout;
+
+bool WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
+picnic::Image SeedImage(int w, int h, ChannelLayout layout, uint32_t seed) {
+  picnic::Image img = picnic::MakeImage(w, h, layout);
+  std::mt19937 rng(seed);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < img.channels(); ++c) {
+        // Smooth plus a little noise: codes to a few bits, like a photo.
+        img.at(y, x, c) = static_cast<uint8_t>(x * 9 + y * 5 + c * 60 + rng() % 7);
+      }
+    }
+  }
+  return img;
+}
+
+int WriteCodecSeeds(const std::string& out) {
+  struct Case {
+    int w, h;
+    ChannelLayout layout;
+    int tile, batch, precision;
+  };
+  const Case cases[] = {
+      {1, 1, ChannelLayout::kRgb, 64, 0, 16},      {1, 1, ChannelLayout::kRgba, 0, 0, 12},
+      {3, 2, ChannelLayout::kGray, 64, 0, 16},     {7, 5, ChannelLayout::kGrayAlpha, 4, 2, 14},
+      {16, 9, ChannelLayout::kRgb, 8, 1, 16},      {20, 12, ChannelLayout::kRgb, 8, 3, 12},
+      {9, 17, ChannelLayout::kRgba, 5, 4, 15},     {33, 2, ChannelLayout::kGray, 16, 0, 13},
+      {12, 12, ChannelLayout::kRgb, 0, 0, 16},     {6, 6, ChannelLayout::kRgba, 3, 12, 16},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    picnic::EncodeOptions opt;
+    opt.tile_size = c.tile;
+    opt.tiles_per_batch = c.batch;
+    opt.cdf_precision = c.precision;
+    opt.threads = 1;
+    auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(n)), opt);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "fuzz_seeds: %s\n", bytes.status().ToString().c_str());
+      return -1;
+    }
+    const std::string name = "hist_" + std::to_string(n++) + ".pnc";
+    if (!WriteBytes(out + "/container/" + name, *bytes) ||
+        !WriteBytes(out + "/decode/" + name, *bytes)) {
+      return -1;
+    }
+  }
+  // A flat image: its payload is empty (the coder's trailing zeros are implicit).
+  picnic::Image flat = picnic::MakeImage(10, 10, ChannelLayout::kGray);
+  auto flat_bytes = picnic::Encode(flat, {});
+  if (!flat_bytes.ok() || !WriteBytes(out + "/decode/flat.pnc", *flat_bytes)) return -1;
+  return n + 1;
+}
+
+int WriteImageSeeds(const std::string& out) {
+  int n = 0;
+  const ChannelLayout layouts[] = {ChannelLayout::kGray, ChannelLayout::kGrayAlpha,
+                                   ChannelLayout::kRgb, ChannelLayout::kRgba};
+  for (ChannelLayout layout : layouts) {
+    auto png = picnic::EncodePng(SeedImage(5 + n, 3 + n, layout, 100 + n));
+    if (!png.ok() || !WriteBytes(out + "/image_io/seed_" + std::to_string(n++) + ".png", *png)) {
+      return -1;
+    }
+  }
+  for (int kind : {5, 6}) {
+    const int channels = kind == 5 ? 1 : 3;
+    const std::string header = "P" + std::to_string(kind) + "\n# seed\n4 3\n255\n";
+    std::vector<uint8_t> bytes(header.begin(), header.end());
+    for (int i = 0; i < 4 * 3 * channels; ++i) bytes.push_back(static_cast<uint8_t>(i * 21));
+    if (!WriteBytes(out + "/image_io/seed_" + std::to_string(n++) + (kind == 5 ? ".pgm" : ".ppm"),
+                    bytes)) {
+      return -1;
+    }
+  }
+  return n;
+}
+
+// CheckRangeDecoder's input: [num_cdfs - 1] then per CDF a kind byte and its
+// parameters, then the stream. The stream here encodes random symbols drawn
+// from those CDFs, so the fuzzer starts from streams an encoder wrote.
+int WriteRangeSeeds(const std::string& out) {
+  int n = 0;
+  for (int variant = 0; variant < 4; ++variant) {
+    std::mt19937 rng(static_cast<uint32_t>(variant + 7));
+    std::vector<uint8_t> program;
+    const int num_cdfs = 1 + variant % 4;
+    program.push_back(static_cast<uint8_t>(num_cdfs - 1));
+    for (int i = 0; i < num_cdfs; ++i) {
+      if ((variant + i) % 2 == 0) {
+        // Raw weights at precision 16 - i (kind even: precision 1 + (kind >> 1) % 16).
+        program.push_back(static_cast<uint8_t>(2 * (15 - i)));
+        program.push_back(static_cast<uint8_t>(255 - 40 * i));  // 256 - 40i symbols
+        const int symbols = 256 - 40 * i;
+        for (int s = 0; s < symbols; ++s) {
+          program.push_back(static_cast<uint8_t>(s % 16 == 0 ? 200 : rng() % 5));
+        }
+      } else {
+        // The codec's builder (kind odd: precision 12 + (kind >> 1) % 5) on a
+        // two-component mixture.
+        program.push_back(static_cast<uint8_t>(1 + 2 * (4 - i % 5)));
+        program.push_back(1);  // mixture
+        program.push_back(2);
+        for (float f : {0.3f, -0.2f, -2.5f, 1.0f, 0.4f, -3.0f}) {
+          uint8_t b[4];
+          std::memcpy(b, &f, 4);
+          program.insert(program.end(), b, b + 4);
+        }
+      }
+    }
+    // Parse the program back with the fuzz target's own reader, then encode.
+    picnic::fuzz::ByteReader in(program.data(), program.size());
+    const int parsed_cdfs = 1 + in.U8() % 4;
+    std::vector<picnic::fuzz::FuzzCdf> cdfs;
+    for (int i = 0; i < parsed_cdfs; ++i) {
+      const uint8_t kind = in.U8();
+      if (kind & 1) {
+        cdfs.push_back(picnic::fuzz::CodecCdf(in, picnic::kMinCdfPrecision + (kind >> 1) % 5));
+      } else {
+        cdfs.push_back(picnic::fuzz::RawCdf(in, 1 + (kind >> 1) % 16));
+      }
+    }
+    picnic::RangeEncoder enc;
+    for (int i = 0; i < 200; ++i) {
+      const auto& c = cdfs[i % cdfs.size()];
+      // Draw from the CDF itself, so the stream has typical length.
+      const uint32_t target = static_cast<uint32_t>(rng() % (uint32_t{1} << c.precision));
+      int s = 0;
+      while (c.cdf[s + 1] <= target) ++s;
+      enc.Encode(c.cdf[s], c.cdf[s + 1], c.precision);
+    }
+    enc.Finalize();
+    program.insert(program.end(), enc.bytes().begin(), enc.bytes().end());
+    if (!WriteBytes(out + "/range_decoder/seed_" + std::to_string(n++), program)) return -1;
+  }
+  return n;
+}
+
+int CopyGolden(const std::string& source_dir, const std::string& out) {
+  const char* names[] = {"gray_alpha_3x4.pnc", "rgb_21x10_tiles8_batch4_p12.pnc", "rgb_7x5.pnc",
+                         "rgba_1x1.pnc"};
+  int n = 0;
+  for (const char* name : names) {
+    std::ifstream in(source_dir + "/tests/golden/" + name, std::ios::binary);
+    if (!in) continue;
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!WriteBytes(out + "/container/golden_" + name, bytes) ||
+        !WriteBytes(out + "/decode/golden_" + name, bytes)) {
+      return -1;
+    }
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 3) {
+    std::fprintf(stderr, "usage: fuzz_seeds OUT_DIR [SOURCE_DIR]\n");
+    return 2;
+  }
+  const std::string out = argv[1];
+  std::error_code ec;
+  for (const char* sub : {"container", "decode", "image_io", "range_decoder"}) {
+    std::filesystem::create_directories(out + "/" + sub, ec);
+  }
+  const int codec = WriteCodecSeeds(out);
+  const int images = WriteImageSeeds(out);
+  const int ranges = WriteRangeSeeds(out);
+  const int golden = argc == 3 ? CopyGolden(argv[2], out) : 0;
+  if (codec < 0 || images < 0 || ranges < 0 || golden < 0) {
+    std::fprintf(stderr, "fuzz_seeds: cannot write seeds under %s\n", out.c_str());
+    return 1;
+  }
+  std::printf("fuzz_seeds: %d encoded + %d golden .pnc, %d images, %d range coder streams in %s\n",
+              codec, golden, images, ranges, out.c_str());
+  return 0;
+}
