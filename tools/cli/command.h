@@ -67,6 +67,14 @@ std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
 // one run, not an existing file unless --force. Returns an error to report.
 picnic::Status CheckOutput(const std::string& output, bool force,
                            std::vector<std::string>* already_planned);
+// The same, and the output must not be the input itself (same path, or the
+// same file through another name): refused even with --force, since the
+// input would be gone if anything went wrong.
+picnic::Status CheckOutput(const std::string& input, const std::string& output, bool force,
+                           std::vector<std::string>* already_planned);
+
+// Adds --max-pixels (default picnic::kDefaultMaxPixels, 0: no limit).
+void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels);
 
 // "1.2 MB", "812 B".
 std::string HumanBytes(uint64_t bytes);

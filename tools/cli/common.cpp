@@ -87,6 +87,28 @@ picnic::Status CheckOutput(const std::string& output, bool force,
   return picnic::Status::Ok();
 }
 
+picnic::Status CheckOutput(const std::string& input, const std::string& output, bool force,
+                           std::vector<std::string>* already_planned) {
+  struct stat in_st, out_st;
+  const bool same = input == output ||
+                    (::stat(input.c_str(), &in_st) == 0 && ::stat(output.c_str(), &out_st) == 0 &&
+                     in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino);
+  if (same) {
+    return picnic::Status(picnic::StatusCode::kInvalidArgument,
+                          "output " + output + " is the input itself; not overwriting it, even with -f");
+  }
+  return CheckOutput(output, force, already_planned);
+}
+
+void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels) {
+  cmd->add_option("--max-pixels", *max_pixels,
+                  "Refuse images with more pixels than this (width x height), before "
+                  "allocating anything for them; 0: no limit")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 std::string HumanBytes(uint64_t bytes) {
   char buf[32];
   if (bytes < 10000) {

@@ -14,6 +14,7 @@ struct CompressOptions {
   std::string model = kDefaultModelName;
   int tile_size = picnic::kDefaultTileSize;
   int threads = 0;
+  uint64_t max_pixels = picnic::kDefaultMaxPixels;
   bool force = false;
 };
 
@@ -29,7 +30,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
   for (size_t i = 0; i < opt.inputs.size(); ++i) {
     const std::string& in = opt.inputs[i];
     const std::string& out = outputs[i];
-    const picnic::Status output_ok = picnic_cli::CheckOutput(out, opt.force, &planned);
+    const picnic::Status output_ok = picnic_cli::CheckOutput(in, out, opt.force, &planned);
     if (!output_ok.ok()) {
       ReportError(ctx, in, output_ok);
       continue;
@@ -39,6 +40,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
     options.model = opt.model;
     options.provider = provider;
     options.tile_size = opt.tile_size;
+    options.max_pixels = opt.max_pixels;
     options.threads = opt.threads;
     auto image = picnic::ReadImageFile(in, options.max_pixels);
     if (!image.ok()) {
@@ -108,6 +110,7 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  picnic_cli::AddMaxPixelsOption(cmd, &opt->max_pixels);
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
   cmd->callback([opt, &ctx]() { RunCompress(*opt, ctx); });
 }

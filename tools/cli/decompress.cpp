@@ -13,6 +13,7 @@ struct DecompressOptions {
   std::string output;
   bool force = false;
   int threads = 0;
+  uint64_t max_pixels = picnic::kDefaultMaxPixels;
 };
 
 void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
@@ -23,7 +24,7 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
   for (size_t i = 0; i < opt.inputs.size(); ++i) {
     const std::string& in = opt.inputs[i];
     const std::string& out = outputs[i];
-    const picnic::Status output_ok = picnic_cli::CheckOutput(out, opt.force, &planned);
+    const picnic::Status output_ok = picnic_cli::CheckOutput(in, out, opt.force, &planned);
     if (!output_ok.ok()) {
       ReportError(ctx, in, output_ok);
       continue;
@@ -37,6 +38,7 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
     picnic::DecodeOptions options;
     options.provider = provider;
     options.threads = opt.threads;
+    options.max_pixels = opt.max_pixels;
     picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in));
     options.progress = progress.Callback();
     auto image = picnic::Decode(bytes->data(), bytes->size(), options);
@@ -85,6 +87,7 @@ void AddDecompressCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  picnic_cli::AddMaxPixelsOption(cmd, &opt->max_pixels);
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
   cmd->callback([opt, &ctx]() { RunDecompress(*opt, ctx); });
 }

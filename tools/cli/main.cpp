@@ -1,11 +1,16 @@
 // The `picnic` command line. Subcommands live in their own files; exit codes
 // are 0 (ok), 1 (a file failed) and 2 (usage error).
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
 #include "command.h"
 
 int main(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) write() then fails with EFBIG, which
+  // is reported and cleaned up like a full disk, instead of killing picnic
+  // with its temporary file left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   CliContext ctx;
   CLI::App app("picnic: lossless image compression with a learned (PixelCNN++) "
                "probability model",
