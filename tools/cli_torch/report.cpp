@@ -1127,7 +1127,7 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
-  cmd->add_option("--threads", opt->threads, "Threads for coding and the NLL (0: all cores)")
+  cmd->add_option("-j,--threads", opt->threads, "Threads for coding and the NLL (0: all cores)")
       ->type_name("N")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
