@@ -86,16 +86,20 @@ inline Status RunBatches(uint64_t num_batches, int threads,
     });
   }
   {
+    // One progress call per finished batch, as with one thread (several
+    // batches may finish between two wake-ups). The conditions are checked
+    // under the lock before each wait, so no notification is lost.
     std::unique_lock<std::mutex> lock(mu);
     uint64_t reported = 0;
-    while (running > 0) {
-      cv.wait(lock);
-      if (progress && done != reported && !failed) {
-        reported = done;
+    for (;;) {
+      while (progress && !failed && reported < done) {
+        const uint64_t r = ++reported;
         lock.unlock();
-        progress(reported);
+        progress(r);
         lock.lock();
       }
+      if (running == 0) break;
+      cv.wait(lock);
     }
   }
   for (auto& t : pool) t.join();
