@@ -2,7 +2,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 make_ppm a.ppm 40 30
-expect_rc 0 "$PICNIC" compress a.ppm
+expect_rc 0 "$PICNIC" compress --model histogram a.ppm
 expect_rc 0 "$PICNIC" info a.pnc
 stdout_has "a.pnc: 40x30 rgb (3 channels)"
 stdout_has "model histogram"

@@ -32,7 +32,11 @@ void AddReportCommand(CLI::App& app, CliContext& ctx);
 
 // The model `picnic compress` uses when --model is not given. The one place
 // to change when the learned model ships ("photo").
-inline constexpr const char* kDefaultModelName = "histogram";
+#ifdef PICNIC_WITH_TORCH
+inline constexpr const char* kDefaultModelName = "photo";
+#else
+inline constexpr const char* kDefaultModelName = "histogram";  // no learned models in this build
+#endif
 
 // Every model the CLI can use, for encoding (by name or weights path) and for
 // decoding (by name and fingerprint). Defined in models.cpp.
