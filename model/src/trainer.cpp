@@ -131,6 +131,28 @@ Status Train(const TrainOptions& opt) {
       std::fprintf(stderr, "resumed from %s at step %lld (%.1f Mpixels seen, %.2f CPU-hours)\n",
                    ckpt_dir.c_str(), static_cast<long long>(st.step), st.pixels_seen / 1e6,
                    st.cpu_seconds / 3600);
+    } else if (!opt.init_weights.empty()) {
+      PICNIC_ASSIGN_OR_RETURN(std::string init_path, FindWeights(opt.init_weights));
+      PICNIC_ASSIGN_OR_RETURN(LoadedWeights w, LoadWeights(init_path));
+      const PixelCnnConfig& c = w.model->config();
+      if (c.nr_filters != opt.config.nr_filters || c.nr_resnet != opt.config.nr_resnet ||
+          c.nr_logistic_mix != opt.config.nr_logistic_mix)
+        return Status(StatusCode::kInvalidArgument,
+                      opt.init_weights + " has a different architecture than the options ask for");
+      CopyParams(w.model, model);
+      CopyParams(w.model, ema);
+      nlohmann::json meta = nlohmann::json::parse(w.metadata_json, nullptr, false);
+      if (!meta.is_discarded() && meta.contains("training") && meta["training"].is_object()) {
+        const auto& t = meta["training"];
+        st.step = t.value("steps", int64_t{0});
+        st.pixels_seen = t.value("pixels_seen", int64_t{0});
+        st.cpu_seconds = t.value("cpu_hours", 0.0) * 3600;
+        st.wall_seconds = t.value("wall_hours", 0.0) * 3600;
+        if (t.contains("history") && t["history"].is_array()) st.history = t["history"];
+      }
+      std::fprintf(stderr, "initialized from %s (fingerprint %016llx) at step %lld (%.1f Mpixels seen, %.2f CPU-hours)\n",
+                   opt.init_weights.c_str(), static_cast<unsigned long long>(w.fingerprint),
+                   static_cast<long long>(st.step), st.pixels_seen / 1e6, st.cpu_seconds / 3600);
     }
 
     auto metadata = [&](double valid_bpd) {
@@ -148,6 +170,7 @@ Status Train(const TrainOptions& opt) {
                        {"train_paths", opt.train_paths},
                        {"valid_paths", opt.valid_paths},
                        {"valid_crop_bits_per_subpixel", valid_bpd},
+                       {"history", st.history},
                        {"seed", opt.seed}};
       return m.dump();
     };

@@ -10,6 +10,7 @@
 #include "model_test_util.h"
 #include "picnic/evaluate.h"
 #include "picnic/image_io.h"
+#include "picnic/weights.h"
 
 // Last: LibTorch's glog defines CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -137,6 +138,29 @@ TEST_CASE("trainer: learns, and resumes exactly from a checkpoint", "[model][tra
   const double after = MeanBits(model_a, images);
   INFO("bits/subpixel before " << before << ", after " << after);
   CHECK(after < before - 0.5);
+
+  // A new run started from exported weights continues their training record
+  // (checkpoints do not outlive a session; shipped weights do).
+  const std::string init = tmp.path() + "/init.pnw";
+  REQUIRE(SaveWeights(init, LoadCheckpoint(straight, "ema.pt"), "tiny",
+                      R"({"training": {"steps": 20, "pixels_seen": 1280, "cpu_hours": 0.5}})")
+              .ok());
+  TrainOptions d = TinyTrainOptions(data, tmp.path() + "/from_init");
+  d.init_weights = init;
+  d.max_steps = kSteps + 1;
+  REQUIRE(Train(d).ok());
+  {
+    std::ifstream in(tmp.path() + "/from_init/checkpoint/state.json");
+    const auto j = nlohmann::json::parse(in);
+    CHECK(j["step"] == kSteps + 1);
+    CHECK(j["pixels_seen"] == 1280 + d.batch * d.crop * d.crop);
+    CHECK(j["cpu_seconds"].get<double>() >= 0.5 * 3600);
+  }
+  TrainOptions e = TinyTrainOptions(data, tmp.path() + "/wrong_arch");
+  e.init_weights = init;
+  e.config.nr_filters = 12;
+  e.max_steps = 1;
+  CHECK_FALSE(Train(e).ok());
   torch::set_num_threads(threads_before);
 }
 

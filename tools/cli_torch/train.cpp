@@ -102,6 +102,10 @@ void AddTrainCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--threads", opt->threads, "LibTorch threads")
       ->type_name("N")
       ->check(CLI::Range(1, 256))->capture_default_str()->group(g_run);
+  cmd->add_option("--init", opt->init_weights,
+                  "Without a checkpoint in RUN_DIR, start from these weights (NAME or .pnw path) and "
+                  "continue their training record")
+      ->type_name("WEIGHTS");
   cmd->add_flag("--no-resume", *no_resume, "Start afresh even if RUN_DIR has a checkpoint (which, with NAME.pnw, is then overwritten)")
       ->group(g_run);
 

@@ -34,6 +34,10 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 2;
   bool resume = true;           // continue from run_dir/checkpoint if present
+  // Without a checkpoint: start from these weights (.pnw) and continue their
+  // training record (steps, pixels, CPU time). Checkpoints live in run_dir,
+  // which does not outlive a session here; the shipped weights do.
+  std::string init_weights;
 };
 
 // Runs until max_steps or max_minutes (or forever). Progress goes to stderr;
