@@ -137,6 +137,9 @@ expect_rc 2 "$PICNIC" decompress limit.pnc --max-pixels -5
 expect_rc 2 "$PICNIC" compress b.ppm --max-pixels lots
 expect_rc 0 "$PICNIC" compress --help
 stdout_has "--max-pixels"
+# A command this build lacks is a usage error even with --help (scripts probe so).
+expect_rc 2 "$PICNIC" frobnicate --help
+stderr_has "unknown command 'frobnicate'"
 
 # --- A batch with bad members (missing, garbage, truncated, existing output)
 # still does the good ones and exits 1.

@@ -3,6 +3,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "command.h"
 
@@ -44,28 +46,39 @@ int main(int argc, char** argv) {
   AddReportCommand(app, ctx);
 #endif
 
+  // The first word that is not an option must be a command (top-level
+  // options are all flags). CLI11 alone would answer "picnic frobnicate" with
+  // "a subcommand is required" and "picnic frobnicate --help" with the
+  // top-level help and exit 0; both are usage errors naming the word.
+  auto unknown_command = [&]() -> bool {
+    std::string commands;
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      names.push_back(sub->get_name());  // hidden ones (compare) included
+      if (sub->get_group().empty()) continue;
+      commands += (commands.empty() ? "" : ", ") + sub->get_name();
+    }
+    for (int i = 1; i < argc; ++i) {
+      if (argv[i][0] == '-') continue;
+      for (const std::string& name : names) {
+        if (name == argv[i]) return false;
+      }
+      std::fprintf(stderr,
+                   "picnic: unknown command '%s' (commands: %s)\n"
+                   "Run with --help for more information.\n",
+                   argv[i], commands.c_str());
+      return true;
+    }
+    return false;
+  };
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
+    if (unknown_command()) return picnic_cli::kExitUsage;
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11 reports a mistyped subcommand as "a subcommand is required"; name it.
-    // (Top-level options are all flags, so the first non-option is the command.)
-    if (app.get_subcommands().empty()) {
-      std::string commands;
-      for (const CLI::App* sub :
-           app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
-        commands += (commands.empty() ? "" : ", ") + sub->get_name();
-      }
-      for (int i = 1; i < argc; ++i) {
-        if (argv[i][0] == '-') continue;
-        std::fprintf(stderr,
-                     "picnic: unknown command '%s' (commands: %s)\n"
-                     "Run with --help for more information.\n",
-                     argv[i], commands.c_str());
-        return picnic_cli::kExitUsage;
-      }
-    }
+    if (app.get_subcommands().empty() && unknown_command()) return picnic_cli::kExitUsage;
     app.exit(e);
     return picnic_cli::kExitUsage;
   } catch (const std::bad_alloc&) {
