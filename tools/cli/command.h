@@ -87,7 +87,8 @@ std::string HumanBytes(uint64_t bytes);
 // terminal, not quiet, and the job has run long enough to be worth it.
 class Progress {
  public:
-  Progress(const CliContext& ctx, std::string label);
+  // pixels > 0 adds pixels/s and an ETA to the line.
+  Progress(const CliContext& ctx, std::string label, uint64_t pixels = 0);
   ~Progress();
   picnic::ProgressFn Callback();
   void Finish();
@@ -98,6 +99,7 @@ class Progress {
   bool enabled_ = false;
   bool shown_ = false;
   int last_percent_ = -1;
+  uint64_t pixels_ = 0;
   std::string label_;
   std::chrono::steady_clock::time_point start_;
 };

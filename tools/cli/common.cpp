@@ -121,8 +121,9 @@ std::string HumanBytes(uint64_t bytes) {
   return buf;
 }
 
-Progress::Progress(const CliContext& ctx, std::string label)
+Progress::Progress(const CliContext& ctx, std::string label, uint64_t pixels)
     : enabled_(ctx.verbosity >= 1 && ::isatty(STDERR_FILENO) == 1),
+      pixels_(pixels),
       label_(std::move(label)),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -143,7 +144,14 @@ void Progress::Update(double fraction) {
   if (percent == last_percent_ || percent < 0 || percent > 100) return;
   last_percent_ = percent;
   shown_ = true;
-  std::fprintf(stderr, "\rpicnic: %s %3d%%", label_.c_str(), percent);
+  if (pixels_ > 0 && fraction > 0) {
+    const double rate = fraction * static_cast<double>(pixels_) / elapsed;
+    const int eta = static_cast<int>(elapsed * (1.0 - fraction) / fraction + 0.5);
+    std::fprintf(stderr, "\rpicnic: %s %3d%%  %.0f pixels/s  ETA %d:%02d\033[K", label_.c_str(), percent,
+                 rate, eta / 60, eta % 60);
+  } else {
+    std::fprintf(stderr, "\rpicnic: %s %3d%%", label_.c_str(), percent);
+  }
   std::fflush(stderr);
 }
 

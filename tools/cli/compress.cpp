@@ -47,7 +47,8 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
       ReportError(ctx, in, image.status());
       continue;
     }
-    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in));
+    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in),
+                                  static_cast<uint64_t>(image->width) * image->height);
     options.progress = progress.Callback();
     auto encoded = picnic::Encode(image.value(), options);
     progress.Finish();

@@ -39,7 +39,9 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
     options.provider = provider;
     options.threads = opt.threads;
     options.max_pixels = opt.max_pixels;
-    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in));
+    auto info = picnic::ReadFileInfo(bytes->data(), bytes->size());
+    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in),
+                                  info.ok() ? static_cast<uint64_t>(info->width) * info->height : 0);
     options.progress = progress.Callback();
     auto image = picnic::Decode(bytes->data(), bytes->size(), options);
     progress.Finish();
