@@ -18,9 +18,10 @@ jobs="${PICNIC_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # faster. Not the serial build: it is not safe to call from several threads
 # at once, and the codec codes tile batches on several threads (picnic sets
 # OpenBLAS to one thread of its own at run time).
+# python3: the CLI tests check the JSON that `picnic report` writes.
 packages=(cmake g++ pkg-config libpng-dev zlib1g-dev catch2 libcli11-dev
           libtorch-dev libopenblas0-pthread nlohmann-json3-dev webp libjxl-tools clang
-          libclang-rt-14-dev)
+          libclang-rt-14-dev python3)
 
 say() { echo "setup: $*" >&2; }
 

@@ -26,18 +26,24 @@ Status FromTorch(const c10::Error& e) {
 int64_t CanvasSize(int64_t n) { return (n + 3) / 4 * 4; }
 
 void UseSingleThreadedMath() {
-  torch::set_num_threads(1);
+  // Only when needed: another thread may be coding a batch right now.
+  if (torch::get_num_threads() != 1) torch::set_num_threads(1);
   // OpenBLAS (setup.sh installs the pthread build: unlike the serial one it
   // is safe to call from several threads at once) must not split a product
   // over its own threads: our threads already run one batch each, and a
-  // split could change the order of additions. Looked up at run time: the
-  // reference BLAS has no such function.
+  // split could change the order of additions (and two coding threads each
+  // waking two BLAS threads on two cores spend their time yielding). Looked
+  // up at run time: the reference BLAS has no such function.
+  using GetThreads = int (*)();
   using SetThreads = void (*)(int);
-  if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(1);
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set && (!get || get() != 1)) set(1);
 }
 
 PixelCnnModel::PixelCnnModel(LoadedWeights weights)
     : weights_(std::move(weights)), inc_(weights_.model) {
+  UseSingleThreadedMath();  // whoever made this model: coding is single-threaded math
   num_mix_ = weights_.model->config().nr_logistic_mix;
   params_ = weights_.model->config().output_channels();
 }

@@ -2,6 +2,7 @@
 // coder, exact round trips over sizes and layouts, thread settings that
 // differ between encoder and decoder, and coded bits against the model's NLL.
 // (Separate-process round trips: tests/cli/learned_roundtrip_test.sh.)
+#include <dlfcn.h>
 #include <stdlib.h>
 
 #include <cmath>
@@ -116,6 +117,24 @@ TEST_CASE("learned codec: file bits agree with the model's NLL", "[learned_codec
                                                       << 100 * overhead << "%)");
   CHECK(nll->bits_per_subpixel() > 1.0);  // the check below must mean something
   CHECK(std::fabs(overhead) < 0.01);
+}
+
+TEST_CASE("learned codec: a coding model turns LibTorch and OpenBLAS pools off", "[learned_codec]") {
+  // Whoever builds a PixelCnnModel (CLI, report, benchmark, library user),
+  // its products run on the calling thread: a BLAS pool under several coding
+  // threads wastes the cores in yields (seen in `picnic report`).
+  TinyWeights w;
+  using GetThreads = int (*)();
+  using SetThreads = void (*)(int);
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  torch::set_num_threads(2);
+  if (set) set(2);
+  auto loaded = LoadWeights(w.path);
+  REQUIRE(loaded.ok());
+  PixelCnnModel model(std::move(loaded).value());
+  CHECK(torch::get_num_threads() == 1);
+  if (get) CHECK(get() == 1);
 }
 
 TEST_CASE("learned codec: a missing model is named in the error", "[learned_codec]") {

@@ -40,7 +40,7 @@ class PixelCnnModel : public ProbabilityModel {
 
 // One LibTorch intra-op thread and one BLAS thread: the codec runs its own
 // threads, one batch each, and a product's result must not depend on how a
-// pool splits it.
+// pool splits it. Every PixelCnnModel calls it when constructed.
 void UseSingleThreadedMath();
 
 // Rounds up to the canvas granularity of the network (two halvings).

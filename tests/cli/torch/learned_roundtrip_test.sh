@@ -2,12 +2,8 @@
 # odd sizes, gray, gray+alpha, RGB, RGBA, palette) compressed with the shipped
 # photo model on two threads and decompressed in another process on one
 # thread must come back pixel for pixel (DESIGN.md, "Determinism").
-source "$(dirname "$0")/lib.sh" "$@"
+source "$(dirname "$0")/../lib.sh" "$@"
 
-if ! "$PICNIC" --help | grep -q '^  eval'; then
-  echo "SKIP: this picnic was built without LibTorch (no learned models)"
-  exit 0
-fi
 [[ -f "$SRC/weights/photo.pnw" ]] || fail "weights/photo.pnw is missing from the source tree"
 
 generate_images gen
