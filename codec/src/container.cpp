@@ -132,8 +132,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   return out;
 }
 
-Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_t max_pixels) {
-  if (data == nullptr) size = 0;
+namespace {
+
+// Magic, major version and header length: the first 12 bytes.
+Result<uint32_t> CheckLead(const uint8_t* data, size_t size, ContainerHeader* header) {
   // Magic first: a file that is not ours gets told so, whatever its length.
   const size_t magic_len = size < 4 ? size : 4;
   if (std::memcmp(data ? data : kPncMagic, kPncMagic, magic_len) != 0 || size == 0) {
@@ -144,8 +146,7 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
     return Status(StatusCode::kTruncated,
                   "file ends inside the header (" + std::to_string(size) + " bytes)");
   }
-  ParsedContainer parsed;
-  ContainerHeader& h = parsed.header;
+  ContainerHeader& h = *header;
   h.format_major = GetU16(data + kOffMajor);
   h.format_minor = GetU16(data + kOffMinor);
   if (h.format_major != kFormatMajor) {
@@ -158,17 +159,14 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
   if (header_bytes < kFixedHeaderBytes + 1 + kHeaderCrcBytes) {
     return Corrupt("header length " + std::to_string(header_bytes) + " is too small");
   }
-  if (header_bytes > size) {
-    return Status(StatusCode::kTruncated, "file ends inside the header (" +
-                                              std::to_string(size) + " of " +
-                                              std::to_string(header_bytes) + " bytes)");
-  }
-  const size_t crc_at = header_bytes - kHeaderCrcBytes;
-  if (Crc32(data, crc_at) != GetU32(data + crc_at)) {
-    return Corrupt("header is damaged (header checksum mismatch)");
-  }
-  parsed.header_bytes = header_bytes;
+  return header_bytes;
+}
 
+// The fixed fields (bytes 12..48), against each other and the limits, and
+// the header length against what they need.
+Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max_pixels,
+                        ContainerHeader* header, uint32_t* num_tiles, size_t* name_length) {
+  ContainerHeader& h = *header;
   h.width = GetU32(data + kOffWidth);
   h.height = GetU32(data + kOffHeight);
   const uint8_t layout = data[kOffLayout];
@@ -179,8 +177,8 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
   h.tiles_per_batch = GetU32(data + kOffTilesPerBatch);
   h.model_fingerprint = GetU64(data + kOffFingerprint);
   h.pixels_crc32 = GetU32(data + kOffPixelsCrc);
-  const uint32_t num_tiles = GetU32(data + kOffNumTiles);
-  const size_t name_length = data[kOffNameLength];
+  *num_tiles = GetU32(data + kOffNumTiles);
+  *name_length = data[kOffNameLength];
 
   if (layout < 1 || layout > 4) return Corrupt("unknown channel layout " + std::to_string(layout));
   h.layout = static_cast<ChannelLayout>(layout);
@@ -212,8 +210,8 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
   if (h.tile_size > kMaxSide) return Corrupt("tile size " + std::to_string(h.tile_size) + " is absurd");
   if (h.tiles_per_batch == 0) return Corrupt("tiles per batch is 0");
   const uint64_t expected_tiles = CountTiles(h.width, h.height, h.tile_size);
-  if (num_tiles != expected_tiles) {
-    return Corrupt("header lists " + std::to_string(num_tiles) + " tiles, but a " +
+  if (*num_tiles != expected_tiles) {
+    return Corrupt("header lists " + std::to_string(*num_tiles) + " tiles, but a " +
                    std::to_string(h.width) + "x" + std::to_string(h.height) +
                    " image in tiles of " + std::to_string(h.tile_size) + " has " +
                    std::to_string(expected_tiles));
@@ -228,22 +226,62 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
   }
   // The tile table must fit inside the header: bounds the allocation below
   // by the file size.
-  const uint64_t table_end = kFixedHeaderBytes + name_length + 4ull * num_tiles;
+  const uint64_t table_end = kFixedHeaderBytes + *name_length + 4ull * *num_tiles;
+  const size_t crc_at = header_bytes - kHeaderCrcBytes;
   if (table_end > crc_at) {
     return Corrupt("header length " + std::to_string(header_bytes) + " is too small for " +
-                   std::to_string(num_tiles) + " tiles");
+                   std::to_string(*num_tiles) + " tiles");
   }
+  // Bytes between table_end and crc_at are fields of a newer minor version;
+  // bounded so that a stream reader knows how much header to expect.
+  if (crc_at - table_end > kMaxHeaderExtensionBytes) {
+    return Corrupt("header length " + std::to_string(header_bytes) + " leaves " +
+                   std::to_string(crc_at - table_end) + " bytes of extension fields, over " +
+                   std::to_string(kMaxHeaderExtensionBytes));
+  }
+  return Status::Ok();
+}
+
+// Everything but the payloads: needs the whole header, not the file.
+Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  if (data == nullptr) size = 0;
+  ParsedContainer parsed;
+  ContainerHeader& h = parsed.header;
+  PICNIC_ASSIGN_OR_RETURN(const uint32_t header_bytes, CheckLead(data, size, &h));
+  if (header_bytes > size) {
+    return Status(StatusCode::kTruncated, "file ends inside the header (" +
+                                              std::to_string(size) + " of " +
+                                              std::to_string(header_bytes) + " bytes)");
+  }
+  const size_t crc_at = header_bytes - kHeaderCrcBytes;
+  if (Crc32(data, crc_at) != GetU32(data + crc_at)) {
+    return Corrupt("header is damaged (header checksum mismatch)");
+  }
+  parsed.header_bytes = header_bytes;
+  uint32_t num_tiles = 0;
+  size_t name_length = 0;
+  PICNIC_RETURN_IF_ERROR(
+      CheckFixedFields(data, header_bytes, max_pixels, &h, &num_tiles, &name_length));
   h.model_name.assign(reinterpret_cast<const char*>(data + kFixedHeaderBytes), name_length);
   if (!IsValidModelName(h.model_name)) return Corrupt("model name is not printable text");
-  // Bytes between table_end and crc_at are fields of a newer minor version.
 
   h.payload_sizes.resize(num_tiles);
-  parsed.payload_offsets.resize(num_tiles);
   const uint8_t* table = data + kFixedHeaderBytes + name_length;
-  uint64_t offset = header_bytes;
-  for (uint32_t t = 0; t < num_tiles; ++t) {
-    const uint32_t length = GetU32(table + 4ull * t);
-    h.payload_sizes[t] = length;
+  for (uint32_t t = 0; t < num_tiles; ++t) h.payload_sizes[t] = GetU32(table + 4ull * t);
+  return parsed;
+}
+
+}  // namespace
+
+Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  if (data == nullptr) size = 0;
+  PICNIC_ASSIGN_OR_RETURN(ParsedContainer parsed, ParseHeader(data, size, max_pixels));
+  const ContainerHeader& h = parsed.header;
+  const size_t num_tiles = h.payload_sizes.size();
+  parsed.payload_offsets.resize(num_tiles);
+  uint64_t offset = parsed.header_bytes;
+  for (size_t t = 0; t < num_tiles; ++t) {
+    const uint32_t length = h.payload_sizes[t];
     parsed.payload_offsets[t] = static_cast<size_t>(offset);
     if (offset + length > size) {
       return Status(StatusCode::kTruncated,
@@ -257,6 +295,32 @@ Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_
     return Corrupt(std::to_string(size - offset) + " unexpected bytes after the last tile");
   }
   return parsed;
+}
+
+Result<ContainerExtent> MeasureContainer(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  if (data == nullptr) size = 0;
+  constexpr size_t kLeadBytes = kOffHeaderBytes + 4;
+  if (size < kLeadBytes) {
+    if (size > 0 && std::memcmp(data, kPncMagic, size < 4 ? size : 4) != 0) {
+      return Status(StatusCode::kBadMagic, "not a picnic file (bad magic)");
+    }
+    return ContainerExtent{kLeadBytes, false};
+  }
+  ContainerHeader lead;
+  PICNIC_ASSIGN_OR_RETURN(const uint32_t header_bytes, CheckLead(data, size, &lead));
+  if (size < kFixedHeaderBytes) return ContainerExtent{kFixedHeaderBytes, false};
+  if (size < header_bytes) {
+    // Not yet checksummed, but the fields bound how long the header may be.
+    uint32_t num_tiles = 0;
+    size_t name_length = 0;
+    PICNIC_RETURN_IF_ERROR(
+        CheckFixedFields(data, header_bytes, max_pixels, &lead, &num_tiles, &name_length));
+    return ContainerExtent{header_bytes, false};
+  }
+  PICNIC_ASSIGN_OR_RETURN(ParsedContainer parsed, ParseHeader(data, size, max_pixels));
+  uint64_t total = parsed.header_bytes;
+  for (uint32_t length : parsed.header.payload_sizes) total += length;
+  return ContainerExtent{total, true};
 }
 
 }  // namespace picnic

@@ -25,6 +25,8 @@ constexpr uint16_t kFormatMinor = 0;
 // Header bytes before the model name: magic .. model name length.
 constexpr size_t kFixedHeaderBytes = 49;
 constexpr size_t kMaxModelNameBytes = 255;
+// Header bytes a later minor version may append before the header CRC.
+constexpr size_t kMaxHeaderExtensionBytes = 65536;
 // Sides beyond this cannot be stored in an Image (int) and are refused.
 constexpr uint32_t kMaxSide = 0x7FFFFFFF;
 
@@ -62,6 +64,17 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
 // (0 = no limit) is checked before anything proportional to the image size
 // is allocated. Each failure has its own StatusCode and a readable message.
 Result<ParsedContainer> ParseContainer(const uint8_t* data, size_t size, uint64_t max_pixels);
+
+// For reading a file from a stream without trusting it to end: given its
+// first `size` bytes, either the file's total length (complete: the header
+// is all there and checked) or how many bytes to have before asking again
+// (more than size; the header so far is consistent with that length).
+// Errors as ParseContainer's, for what the bytes so far show.
+struct ContainerExtent {
+  uint64_t bytes = 0;
+  bool complete = false;
+};
+Result<ContainerExtent> MeasureContainer(const uint8_t* data, size_t size, uint64_t max_pixels);
 
 // zlib crc32 of the pixel bytes: the end-to-end check stored in the header.
 uint32_t PixelsCrc32(const std::vector<uint8_t>& pixels);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <csetjmp>
@@ -451,8 +452,18 @@ Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels)
                 "not a PNG, PPM (P6) or PGM (P5) image (unrecognized content)");
 }
 
+ReadLimitFn ImageReadLimit() {
+  return [](const uint8_t* data, size_t size) -> Result<ReadLimit> {
+    constexpr uint64_t kUnlimited = ~uint64_t{0} - 1;
+    if (size < kPngSignatureSize) return ReadLimit{kPngSignatureSize, false};
+    if (IsPng(data, size) || IsPnm(data, size)) return ReadLimit{kUnlimited, false};
+    return Status(StatusCode::kUnsupported,
+                  "not a PNG, PPM (P6) or PGM (P5) image (unrecognized content)");
+  };
+}
+
 Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels) {
-  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path));
+  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path, ImageReadLimit()));
   return DecodeImage(bytes.data(), bytes.size(), max_pixels);
 }
 
@@ -496,41 +507,88 @@ Result<std::vector<uint8_t>> EncodePng(const Image& image) {
   return out;
 }
 
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Result<std::vector<uint8_t>> EncodePnm(const Image& image) {
+  if (image.width < 1 || image.height < 1) {
+    return Status(StatusCode::kInvalidArgument, "cannot encode an empty image as PPM/PGM");
+  }
+  if (image.layout != ChannelLayout::kRgb && image.layout != ChannelLayout::kGray) {
+    return Status(StatusCode::kUnsupported,
+                  std::string("PPM and PGM cannot hold a ") + ChannelLayoutName(image.layout) +
+                      " image (no alpha channel); write a PNG instead");
+  }
+  if (image.pixels.size() != image.num_subpixels()) {
+    return Status(StatusCode::kInvalidArgument, "image has the wrong number of pixel bytes");
+  }
+  const std::string header = std::string(image.layout == ChannelLayout::kRgb ? "P6" : "P5") +
+                             "\n" + std::to_string(image.width) + " " +
+                             std::to_string(image.height) + "\n255\n";
+  std::vector<uint8_t> out;
+  try {
+    out.reserve(header.size() + image.pixels.size());
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory encoding PPM/PGM");
+  }
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), image.pixels.begin(), image.pixels.end());
+  return out;
+}
+
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, const ReadLimitFn& limit) {
+  const bool is_stdin = path == "-";
+  const std::string name = is_stdin ? "standard input" : path;
+  const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
     return Status(StatusCode::kIoError, "cannot open " + path + ": " + ErrnoText(err));
   }
   struct FdCloser {
     int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
+    bool own;
+    ~FdCloser() {
+      if (own) ::close(fd);
+    }
+  } closer{fd, !is_stdin};
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
-    return Status(StatusCode::kIoError, "cannot stat " + path + ": " + ErrnoText(err));
+    return Status(StatusCode::kIoError, "cannot stat " + name + ": " + ErrnoText(err));
   }
   if (S_ISDIR(st.st_mode)) {
-    return Status(StatusCode::kIoError, "cannot read " + path + ": is a directory");
+    return Status(StatusCode::kIoError, "cannot read " + name + ": is a directory");
   }
   std::vector<uint8_t> bytes;
   try {
-    if (S_ISREG(st.st_mode) && st.st_size > 0) bytes.reserve(static_cast<size_t>(st.st_size));
-    // Read until EOF rather than trusting st_size: pipes and growing files.
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+      bytes.reserve(static_cast<size_t>(std::min<uint64_t>(st.st_size, uint64_t{1} << 30)));
+    }
+    // Read until EOF rather than trusting st_size (pipes, growing files),
+    // and never past what `limit` allows (devices, endless pipes).
     uint8_t buffer[1 << 16];
     for (;;) {
-      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      size_t want = sizeof(buffer);
+      if (limit) {
+        PICNIC_ASSIGN_OR_RETURN(const ReadLimit allowed, limit(bytes.data(), bytes.size()));
+        if (bytes.size() > allowed.bytes) {
+          return Status(StatusCode::kCorrupt,
+                        name + " goes on past the " + std::to_string(allowed.bytes) +
+                            " bytes its header gives");
+        }
+        // At a final limit, ask for one byte more: the input must end there.
+        const uint64_t room = allowed.bytes - bytes.size() + (allowed.final ? 1 : 0);
+        if (room == 0) break;  // a limit that asks for nothing more
+        want = static_cast<size_t>(std::min<uint64_t>(want, room));
+      }
+      const ssize_t n = ::read(fd, buffer, want);
       if (n < 0) {
         if (errno == EINTR) continue;
         const int err = errno;
-        return Status(StatusCode::kIoError, "cannot read " + path + ": " + ErrnoText(err));
+        return Status(StatusCode::kIoError, "cannot read " + name + ": " + ErrnoText(err));
       }
       if (n == 0) break;
       bytes.insert(bytes.end(), buffer, buffer + n);
     }
   } catch (const std::bad_alloc&) {
-    return Status(StatusCode::kLimitExceeded, "out of memory reading " + path);
+    return Status(StatusCode::kLimitExceeded, "out of memory reading " + name);
   }
   return bytes;
 }

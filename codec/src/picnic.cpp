@@ -6,6 +6,7 @@
 #include <string>
 
 #include "container.h"
+#include "picnic/image_io.h"
 #include "histogram_model.h"
 
 namespace picnic {
@@ -54,6 +55,18 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
       static_cast<int>(std::min<uint64_t>(h.tiles_per_batch, h.payload_sizes.size()));
   info.num_tiles = h.payload_sizes.size();
   return info;
+}
+
+ReadLimitFn PncReadLimit(uint64_t max_pixels) {
+  return [max_pixels](const uint8_t* data, size_t size) -> Result<ReadLimit> {
+    PICNIC_ASSIGN_OR_RETURN(const ContainerExtent extent,
+                            MeasureContainer(data, size, max_pixels));
+    return ReadLimit{extent.bytes, extent.complete};
+  };
+}
+
+Result<std::vector<uint8_t>> ReadPncFile(const std::string& path, uint64_t max_pixels) {
+  return ReadFileBytes(path, PncReadLimit(max_pixels));
 }
 
 // Library version, kept in step with project(VERSION) in CMakeLists.txt.

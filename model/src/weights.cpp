@@ -188,8 +188,9 @@ Result<LoadedWeights> LoadWeights(const std::string& path) {
 Result<std::string> FindWeights(const std::string& name_or_path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               name_or_path.size() > 4 && name_or_path.substr(name_or_path.size() - 4) == kExtension;
+  const bool looks_like_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 4 && name_or_path.substr(name_or_path.size() - 4) == kExtension);
   if (!looks_like_path) {
     for (const auto& dir : SearchDirs()) {
       std::string candidate = dir + "/" + name_or_path + kExtension;

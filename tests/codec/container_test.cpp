@@ -285,5 +285,72 @@ TEST_CASE("container: random damage anywhere never crashes the decoder", "[conta
   }
 }
 
+TEST_CASE("container: MeasureContainer learns a file's length from its first bytes", "[container]") {
+  const std::vector<uint8_t> good = ValidFile();
+  const auto parsed = ParseContainer(good.data(), good.size(), 0);
+  REQUIRE(parsed.ok());
+  // Every prefix: either "read up to N" with size < N <= header length, or
+  // (the header complete) the exact total.
+  for (size_t n = 0; n <= good.size(); ++n) {
+    INFO("first " << n << " bytes");
+    auto e = MeasureContainer(good.data(), n, 0);
+    REQUIRE(e.ok());
+    if (n < parsed->header_bytes) {
+      CHECK_FALSE(e->complete);
+      CHECK(e->bytes > n);
+      CHECK(e->bytes <= parsed->header_bytes);
+    } else {
+      CHECK(e->complete);
+      CHECK(e->bytes == good.size());
+    }
+  }
+  // Bad magic is seen from the first byte on; other damage once it is read.
+  std::vector<uint8_t> b = good;
+  b[0] = 'P';
+  CHECK(MeasureContainer(b.data(), 1, 0).status().code() == StatusCode::kBadMagic);
+  b = good;
+  SetU16(b, kMajorAt, 9);
+  CHECK(MeasureContainer(b.data(), 12, 0).status().code() == StatusCode::kUnknownVersion);
+  // Limits before the rest of the header is read.
+  b = good;
+  SetU32(b, kWidthAt, 1u << 20);
+  SetU32(b, kHeightAt, 1u << 20);
+  SetU32(b, kTileSizeAt, 0);
+  CHECK(MeasureContainer(b.data(), kFixedHeaderBytes, kDefaultMaxPixels).status().code() ==
+        StatusCode::kLimitExceeded);
+  // A header length beyond what its fields and extensions allow.
+  b = good;
+  SetU32(b, kHeaderBytesAt, 0x7FFFFFFFu);
+  CHECK(MeasureContainer(b.data(), kFixedHeaderBytes, 0).status().code() == StatusCode::kCorrupt);
+  // Once complete, the header checksum counts.
+  b = good;
+  b[kNameAt] ^= 1;
+  CHECK(MeasureContainer(b.data(), b.size(), 0).status().code() == StatusCode::kCorrupt);
+}
+
+TEST_CASE("container: header extensions are bounded", "[container]") {
+  std::vector<uint8_t> b = ValidFile();
+  const auto parsed = ParseContainer(b.data(), b.size(), 0);
+  REQUIRE(parsed.ok());
+  const size_t header = parsed->header_bytes;
+  // Insert extension bytes before the header CRC: a later minor version.
+  for (size_t extra : {size_t{16}, kMaxHeaderExtensionBytes, kMaxHeaderExtensionBytes + 1}) {
+    INFO("extension of " << extra << " bytes");
+    std::vector<uint8_t> x(b.begin(), b.begin() + (header - 4));
+    x.insert(x.end(), extra, 0xAB);
+    x.insert(x.end(), 4, 0);
+    x.insert(x.end(), b.begin() + header, b.end());
+    SetU32(x, kHeaderBytesAt, static_cast<uint32_t>(header + extra));
+    FixHeaderCrc(x);
+    const auto p = ParseContainer(x.data(), x.size(), 0);
+    if (extra <= kMaxHeaderExtensionBytes) {
+      CHECK(p.ok());
+      CHECK(MeasureContainer(x.data(), x.size(), 0).value().bytes == x.size());
+    } else {
+      CHECK(p.status().code() == StatusCode::kCorrupt);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace picnic

@@ -1,6 +1,7 @@
 // Tests for codec/src/image_io.cpp: PNG and PPM/PGM decoding, PNG encoding,
 // the file helpers.
 #include "picnic/image_io.h"
+#include "picnic/picnic.h"
 
 #include <png.h>
 #include <zlib.h>
@@ -439,6 +440,65 @@ TEST_CASE("ReadFileBytes errors", "[image_io]") {
   CHECK(ReadFileBytes("/tmp").status().code() == StatusCode::kIoError);
   CHECK(ReadImageFile("/nonexistent/picnic/file").status().message().find("No such file") !=
         std::string::npos);
+}
+
+TEST_CASE("ReadFileBytes stops where its limit says", "[image_io]") {
+  const std::string dir = TempDir();
+  const std::string path = dir + "/ten";
+  const std::vector<uint8_t> ten = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  REQUIRE(WriteFileAtomic(path, ten, false).ok());
+  std::vector<size_t> seen;
+  auto limit = [&](uint64_t at, bool final) {
+    return [&, at, final](const uint8_t*, size_t size) -> Result<ReadLimit> {
+      seen.push_back(size);
+      return ReadLimit{at, final};
+    };
+  };
+  // Final at the file's length: read whole, and the limit saw every step.
+  auto r = ReadFileBytes(path, limit(10, true));
+  REQUIRE(r.ok());
+  CHECK(*r == ten);
+  CHECK(seen.front() == 0);
+  // Final before the end: the bytes beyond are an error, not silently cut.
+  auto over = ReadFileBytes(path, limit(6, true));
+  CHECK(over.status().code() == StatusCode::kCorrupt);
+  CHECK(over.status().message().find("past the 6 bytes") != std::string::npos);
+  // Final beyond the end: a short read, for the caller to judge.
+  auto shorter = ReadFileBytes(path, limit(20, true));
+  REQUIRE(shorter.ok());
+  CHECK(shorter->size() == 10);
+  // A limit's error ends the read.
+  auto refused = ReadFileBytes(path, [](const uint8_t*, size_t size) -> Result<ReadLimit> {
+    if (size >= 4) return Status(StatusCode::kBadMagic, "no thanks");
+    return ReadLimit{4, false};
+  });
+  CHECK(refused.status().code() == StatusCode::kBadMagic);
+  // A device that never ends: refused after its first bytes.
+  CHECK(ReadImageFile("/dev/zero").status().code() == StatusCode::kUnsupported);
+  CHECK(ReadPncFile("/dev/zero").status().code() == StatusCode::kBadMagic);
+}
+
+TEST_CASE("EncodePnm writes P6 for RGB and P5 for gray, refuses alpha", "[image_io]") {
+  Image rgb = MakeImage(3, 2, ChannelLayout::kRgb);
+  for (size_t i = 0; i < rgb.pixels.size(); ++i) rgb.pixels[i] = static_cast<uint8_t>(i * 13);
+  auto ppm = EncodePnm(rgb);
+  REQUIRE(ppm.ok());
+  const std::string head(ppm->begin(), ppm->begin() + 11);
+  CHECK(head == "P6\n3 2\n255\n");
+  auto back = DecodeImage(ppm->data(), ppm->size());
+  REQUIRE(back.ok());
+  CHECK(back->layout == ChannelLayout::kRgb);
+  CHECK(back->pixels == rgb.pixels);
+  Image gray = MakeImage(5, 1, ChannelLayout::kGray);
+  gray.pixels = {0, 255, 7, 8, 9};
+  auto pgm = EncodePnm(gray);
+  REQUIRE(pgm.ok());
+  CHECK(std::string(pgm->begin(), pgm->begin() + 2) == "P5");
+  CHECK(DecodeImage(pgm->data(), pgm->size()).value().pixels == gray.pixels);
+  CHECK(EncodePnm(MakeImage(2, 2, ChannelLayout::kRgba)).status().code() ==
+        StatusCode::kUnsupported);
+  CHECK(EncodePnm(MakeImage(2, 2, ChannelLayout::kGrayAlpha)).status().code() ==
+        StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -60,7 +60,12 @@ std::string ReplaceExtension(const std::string& path, const std::string& new_ext
 std::string BaseName(const std::string& path);
 bool IsDirectory(const std::string& path);
 
-// Works out the output file of every input. `output` is -o: empty (outputs
+// "-" as an input reads standard input, as an output writes standard output.
+inline bool IsStdio(const std::string& path) { return path == "-"; }
+
+// Works out the output file of every input. "-" may only be the sole input
+// (its output is standard output unless -o says otherwise) and -o - takes
+// one input. `output` is -o: empty (outputs
 // beside the inputs), a file (one input), or a folder (created if missing;
 // required for several inputs). Throws CLI::ValidationError for usage errors.
 std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
@@ -76,6 +81,12 @@ picnic::Status CheckOutput(const std::string& output, bool force,
 // input would be gone if anything went wrong.
 picnic::Status CheckOutput(const std::string& input, const std::string& output, bool force,
                            std::vector<std::string>* already_planned);
+
+// Writes `bytes` to `path` (WriteFileAtomic) or, for "-", to standard output.
+picnic::Status WriteOutput(const std::string& path, const std::vector<uint8_t>& bytes,
+                           bool force);
+// The label progress lines and messages use for an input.
+std::string InputLabel(const std::string& path);
 
 // Adds --max-pixels (default picnic::kDefaultMaxPixels, 0: no limit).
 void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "command.h"
+#include "picnic/image_io.h"
 
 namespace picnic_cli {
 
@@ -48,11 +49,22 @@ std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
                                      const std::string& output,
                                      const std::string& new_extension) {
   std::vector<std::string> outputs;
+  const bool several = inputs.size() > 1;
+  for (const auto& in : inputs) {
+    if (IsStdio(in) && several) {
+      throw CLI::ValidationError("inputs", "- (standard input) must be the only input");
+    }
+  }
+  if (IsStdio(output) && several) {
+    throw CLI::ValidationError("-o", "-o - (standard output) takes a single input");
+  }
   if (output.empty()) {
-    for (const auto& in : inputs) outputs.push_back(ReplaceExtension(in, new_extension));
+    for (const auto& in : inputs) {
+      outputs.push_back(IsStdio(in) ? "-" : ReplaceExtension(in, new_extension));
+    }
     return outputs;
   }
-  const bool several = inputs.size() > 1;
+  if (IsStdio(output)) return {output};
   const bool is_dir = IsDirectory(output) || (!output.empty() && output.back() == '/');
   if (!is_dir && !several) return {output};
   if (!IsDirectory(output)) {
@@ -72,6 +84,14 @@ std::vector<std::string> PlanOutputs(const std::vector<std::string>& inputs,
 
 picnic::Status CheckOutput(const std::string& output, bool force,
                            std::vector<std::string>* already_planned) {
+  if (IsStdio(output)) {
+    if (::isatty(STDOUT_FILENO)) {
+      return picnic::Status(picnic::StatusCode::kInvalidArgument,
+                            "not writing binary data to a terminal; redirect standard output "
+                            "or give -o FILE");
+    }
+    return picnic::Status::Ok();
+  }
   for (const auto& earlier : *already_planned) {
     if (earlier == output) {
       return picnic::Status(picnic::StatusCode::kInvalidArgument,
@@ -90,7 +110,7 @@ picnic::Status CheckOutput(const std::string& output, bool force,
 picnic::Status CheckOutput(const std::string& input, const std::string& output, bool force,
                            std::vector<std::string>* already_planned) {
   struct stat in_st, out_st;
-  const bool same = input == output ||
+  const bool same = (input == output && !IsStdio(input)) ||
                     (::stat(input.c_str(), &in_st) == 0 && ::stat(output.c_str(), &out_st) == 0 &&
                      in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino);
   if (same) {
@@ -98,6 +118,26 @@ picnic::Status CheckOutput(const std::string& input, const std::string& output, 
                           "output " + output + " is the input itself; not overwriting it, even with -f");
   }
   return CheckOutput(output, force, already_planned);
+}
+
+picnic::Status WriteOutput(const std::string& path, const std::vector<uint8_t>& bytes,
+                           bool force) {
+  if (!IsStdio(path)) return picnic::WriteFileAtomic(path, bytes, force);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return picnic::Status(picnic::StatusCode::kIoError,
+                            std::string("cannot write standard output: ") + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return picnic::Status::Ok();
+}
+
+std::string InputLabel(const std::string& path) {
+  return IsStdio(path) ? "standard input" : BaseName(path);
 }
 
 void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels) {

@@ -47,7 +47,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
       ReportError(ctx, in, image.status());
       continue;
     }
-    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in),
+    picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
                                   static_cast<uint64_t>(image->width) * image->height);
     options.progress = progress.Callback();
     auto encoded = picnic::Encode(image.value(), options);
@@ -64,7 +64,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
       }
       continue;
     }
-    const picnic::Status written = picnic::WriteFileAtomic(out, encoded.value(), opt.force);
+    const picnic::Status written = picnic_cli::WriteOutput(out, encoded.value(), opt.force);
     if (!written.ok()) {
       ReportError(ctx, out, written);
       continue;
@@ -92,10 +92,12 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
       "Examples:\n"
       "  picnic compress photo.png                 # writes photo.pnc\n"
       "  picnic compress a.png b.ppm -o out/       # writes out/a.pnc, out/b.pnc\n"
-      "  picnic compress x.png -o y.pnc --model histogram");
-  cmd->add_option("inputs", opt->inputs, "Images to compress")->required()->type_name("IN");
+      "  picnic compress x.png -o y.pnc --model histogram\n"
+      "  picnic compress - < x.png > x.pnc          # standard input and output");
+  cmd->add_option("inputs", opt->inputs, "Images to compress (-: standard input)")->required()->type_name("IN");
   cmd->add_option("-o,--output", opt->output,
-                  "Output file (one input) or folder (several inputs; created if missing)")
+                  "Output file (one input; -: standard output) or folder (several inputs; "
+                  "created if missing)")
       ->type_name("OUT");
   cmd->add_option("-m,--model", opt->model,
                   "Probability model: a name (e.g. histogram) or a weights file")

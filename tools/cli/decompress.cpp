@@ -1,4 +1,5 @@
 // picnic decompress IN... [-o OUT] [-f]
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -16,6 +17,16 @@ struct DecompressOptions {
   uint64_t max_pixels = picnic::kDefaultMaxPixels;
 };
 
+// Output format by the output's extension: .ppm, .pgm or .pnm give binary
+// PPM/PGM, anything else (standard output included) PNG.
+bool WantsPnm(const std::string& path) {
+  const size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || path.find('/', dot) != std::string::npos) return false;
+  std::string ext = path.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == "ppm" || ext == "pgm" || ext == "pnm";
+}
+
 void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
   const std::vector<std::string> outputs = picnic_cli::PlanOutputs(opt.inputs, opt.output, ".png");
@@ -30,7 +41,7 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
-    auto bytes = picnic::ReadFileBytes(in);
+    auto bytes = picnic::ReadPncFile(in, opt.max_pixels);
     if (!bytes.ok()) {
       ReportError(ctx, in, bytes.status());
       continue;
@@ -40,7 +51,7 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
     options.threads = opt.threads;
     options.max_pixels = opt.max_pixels;
     auto info = picnic::ReadFileInfo(bytes->data(), bytes->size());
-    picnic_cli::Progress progress(ctx, picnic_cli::BaseName(in),
+    picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
                                   info.ok() ? static_cast<uint64_t>(info->width) * info->height : 0);
     options.progress = progress.Callback();
     auto image = picnic::Decode(bytes->data(), bytes->size(), options);
@@ -49,12 +60,12 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
       ReportError(ctx, in, image.status());
       continue;
     }
-    auto png = picnic::EncodePng(image.value());
-    if (!png.ok()) {
-      ReportError(ctx, in, png.status());
+    auto encoded = WantsPnm(out) ? picnic::EncodePnm(image.value()) : picnic::EncodePng(image.value());
+    if (!encoded.ok()) {
+      ReportError(ctx, out, encoded.status());
       continue;
     }
-    const picnic::Status written = picnic::WriteFileAtomic(out, png.value(), opt.force);
+    const picnic::Status written = picnic_cli::WriteOutput(out, encoded.value(), opt.force);
     if (!written.ok()) {
       ReportError(ctx, out, written);
       continue;
@@ -73,17 +84,21 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
 
 void AddDecompressCommand(CLI::App& app, CliContext& ctx) {
   auto opt = std::make_shared<DecompressOptions>();
-  CLI::App* cmd = app.add_subcommand("decompress", "Decompress .pnc files into PNG images");
+  CLI::App* cmd = app.add_subcommand("decompress", "Decompress .pnc files into PNG (or PPM/PGM) images");
   cmd->footer(
-      "Each IN.pnc becomes IN.png beside it unless -o says otherwise. Existing files are "
+      "Each IN.pnc becomes IN.png beside it unless -o says otherwise; an -o file ending in "
+      ".ppm, .pgm or .pnm gets binary PPM (RGB) or PGM (gray) instead. Existing files are "
       "never overwritten without -f. The pixels are checked against the CRC32 stored in the "
       "file; the model the file names (and its exact fingerprint) must be available.\n"
       "Examples:\n"
       "  picnic decompress photo.pnc               # writes photo.png\n"
-      "  picnic decompress *.pnc -o decoded/");
-  cmd->add_option("inputs", opt->inputs, ".pnc files to decompress")->required()->type_name("IN");
+      "  picnic decompress *.pnc -o decoded/\n"
+      "  picnic decompress photo.pnc -o photo.ppm\n"
+      "  picnic decompress - < photo.pnc > photo.png   # standard input and output");
+  cmd->add_option("inputs", opt->inputs, ".pnc files to decompress (-: standard input)")->required()->type_name("IN");
   cmd->add_option("-o,--output", opt->output,
-                  "Output PNG (one input) or folder (several inputs; created if missing)")
+                  "Output image (one input; -: standard output) or folder (several inputs; "
+                  "created if missing)")
       ->type_name("OUT");
   cmd->add_option("-j,--threads", opt->threads, "Tile batches decoded in parallel (0: one per core)")
       ->type_name("N")

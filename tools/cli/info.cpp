@@ -1,6 +1,7 @@
 // picnic info FILE... [--tsv]
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "command.h"
@@ -54,7 +55,19 @@ void PrintImage(const std::string& path, const picnic::Image& image, uint64_t by
 void RunInfo(const InfoOptions& opt, CliContext& ctx) {
   if (opt.tsv) std::printf("%s", kTsvHeader);
   for (const std::string& path : opt.inputs) {
-    auto bytes = picnic::ReadFileBytes(path);
+    // A .pnc file is read no further than its header says it goes (an
+    // endless device or pipe cannot hold info up); images to their end.
+    auto bytes = picnic::ReadFileBytes(
+        path, [](const uint8_t* data, size_t size) -> picnic::Result<picnic::ReadLimit> {
+          if (size < 4) return picnic::ReadLimit{4, false};
+          if (std::memcmp(data, "\x89PNC", 4) != 0) {
+            auto image = picnic::ImageReadLimit()(data, size);
+            if (image.ok()) return image;
+            return picnic::Status(picnic::StatusCode::kBadMagic,
+                                  "neither a .pnc file nor a PNG, PPM (P6) or PGM (P5) image");
+          }
+          return picnic::PncReadLimit(0)(data, size);
+        });
     if (!bytes.ok()) {
       picnic_cli::ReportError(ctx, path, bytes.status());
       continue;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,31 @@ Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels = 0);
 
 // Encodes as PNG (zlib level 6) with the image's own channel layout.
 Result<std::vector<uint8_t>> EncodePng(const Image& image);
+// Encodes RGB as binary PPM (P6) and gray as PGM (P5), maxval 255. Images
+// with alpha are refused (kUnsupported): PPM and PGM have no alpha.
+Result<std::vector<uint8_t>> EncodePnm(const Image& image);
 
-// Whole-file helpers. WriteFileAtomic writes to a temporary file in the same
+// Whole-file helpers. ReadFileBytes reads `path` ("-": standard input) to its
+// end, asking `limit` (when given) after every read how far it may go: the
+// bytes it may hold in all, and whether the input must end exactly there (a
+// byte more is kCorrupt). A limit always allows more than it has been shown
+// until it is final. ReadImageFile reads with ImageReadLimit.
+struct ReadLimit {
+  uint64_t bytes = 0;
+  bool final = false;
+};
+using ReadLimitFn = std::function<Result<ReadLimit>(const uint8_t* data, size_t size)>;
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
+                                           const ReadLimitFn& limit = nullptr);
+// Refuses input that does not start like a PNG, PPM or PGM after its first
+// 8 bytes (so that /dev/zero is not read to the end); no limit otherwise.
+ReadLimitFn ImageReadLimit();
+
+// WriteFileAtomic writes to a temporary file in the same
 // folder, then renames it over `path`; on failure nothing is left behind.
 // With overwrite == false an existing `path` is an error; with true only a
 // regular file (or a symlink, which is replaced, not followed) is replaced,
 // never a folder, device, FIFO or socket.
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
 Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes,
                        bool overwrite);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "picnic/image.h"
+#include "picnic/image_io.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
 
@@ -85,6 +86,16 @@ struct FileInfo {
 Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
 Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
 Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
+
+// Reads a .pnc file from `path` ("-": standard input), never past the end its
+// header gives: a device, FIFO or endless pipe cannot make it read without
+// bound, and a non-picnic input is refused after its first bytes. Header
+// errors as Decode's (max_pixels as DecodeOptions::max_pixels); a file that
+// ends early is returned as read, for Decode to report as kTruncated.
+Result<std::vector<uint8_t>> ReadPncFile(const std::string& path,
+                                         uint64_t max_pixels = kDefaultMaxPixels);
+// The limit ReadPncFile reads with, for readers of their own (ReadFileBytes).
+ReadLimitFn PncReadLimit(uint64_t max_pixels);
 
 // Library version (not the file format version).
 const char* VersionString();
