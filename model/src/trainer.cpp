@@ -239,6 +239,10 @@ Status Train(const TrainOptions& opt) {
       const double elapsed_min = std::chrono::duration<double>(Clock::now() - start).count() / 60.0;
       if ((opt.max_steps > 0 && st.step >= opt.max_steps) || (opt.max_minutes > 0 && elapsed_min >= opt.max_minutes))
         break;
+      if (opt.stop != nullptr && opt.stop->load()) {
+        std::fprintf(stderr, "stopping at step %lld (asked to)\n", static_cast<long long>(st.step));
+        break;
+      }
       model->train();
       torch::Tensor x = ScaleToUnit(RandomCrops(train, opt.batch, opt.crop, /*flip=*/true, rng));
       torch::Tensor loss = BitsPerSubpixel(x, model->forward(x));

@@ -124,6 +124,21 @@ TEST_CASE("trainer: learns, and resumes exactly from a checkpoint", "[model][tra
   CHECK(SameParameters(model_a, model_b));
   CHECK(SameParameters(LoadCheckpoint(straight, "ema.pt"), LoadCheckpoint(halves, "ema.pt")));
 
+  // A stop request (SIGINT/SIGTERM in `picnic train`) ends the run at the
+  // next step with a checkpoint, and the run resumes from there.
+  {
+    const std::string stopped = tmp.path() + "/stopped";
+    TrainOptions s = TinyTrainOptions(data, stopped);
+    s.max_steps = kSteps / 2;
+    REQUIRE(Train(s).ok());
+    std::atomic<bool> stop{true};
+    s.max_steps = kSteps;
+    s.stop = &stop;
+    REQUIRE(Train(s).ok());
+    std::ifstream in(stopped + "/checkpoint/state.json");
+    CHECK(nlohmann::json::parse(in)["step"] == kSteps / 2);
+  }
+
   // The check above can fail: one step more is a different model.
   TrainOptions c = TinyTrainOptions(data, halves);
   c.max_steps = kSteps + 1;

@@ -1,10 +1,15 @@
 // picnic train --train DIR... [--valid DIR...] --run-dir DIR --name NAME [...]
+#include <csignal>
 #include <memory>
 
 #include "command.h"
 #include "picnic/trainer.h"
 
 namespace {
+
+// SIGINT / SIGTERM: finish the step, validate, export, checkpoint, exit 0.
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
 // Defaults for a CPU-only machine (DESIGN.md "Training on this machine"):
 // a small network without dropout, and a learning-rate decay that still
@@ -111,7 +116,12 @@ void AddTrainCommand(CLI::App& app, CliContext& ctx) {
 
   cmd->callback([opt, no_resume, &ctx]() {
     opt->resume = !*no_resume;
+    opt->stop = &g_stop;
+    std::signal(SIGINT, OnStopSignal);
+    std::signal(SIGTERM, OnStopSignal);
     const picnic::Status s = picnic::Train(*opt);
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (!s.ok()) picnic_cli::ReportError(ctx, "", s);
   });
 }

@@ -4,6 +4,7 @@
 #ifndef PICNIC_TRAINER_H_
 #define PICNIC_TRAINER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct TrainOptions {
   // training record (steps, pixels, CPU time). Checkpoints live in run_dir,
   // which does not outlive a session here; the shipped weights do.
   std::string init_weights;
+  // When set: checked before every step; once true, training ends as at
+  // max_steps (validation, export if best, checkpoint). `picnic train` sets
+  // it on SIGINT/SIGTERM, so stopping a run loses nothing.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Runs until max_steps or max_minutes (or forever). Progress goes to stderr;
