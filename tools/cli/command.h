@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,23 @@ picnic::Status CheckOutput(const std::string& output, bool force,
 // input would be gone if anything went wrong.
 picnic::Status CheckOutput(const std::string& input, const std::string& output, bool force,
                            std::vector<std::string>* already_planned);
+
+// The loop compress and decompress share. Plans every input's output
+// (PlanOutputs), checks it (CheckOutput), runs `convert`, writes its bytes
+// (WriteOutput) and, with -v, prints "IN -> OUT: SUMMARY, T s". Failures are
+// reported against the input (ReportError) and the next input follows,
+// unless `stop_note` gives a non-empty reason for a failure: then the other
+// inputs are skipped with that note.
+struct Converted {
+  std::vector<uint8_t> bytes;
+  std::string summary;  // for -v
+};
+using ConvertFn =
+    std::function<picnic::Result<Converted>(const std::string& in, const std::string& out)>;
+void ConvertFiles(CliContext& ctx, const std::vector<std::string>& inputs,
+                  const std::string& output, const std::string& new_extension, bool force,
+                  const ConvertFn& convert,
+                  const std::function<std::string(const picnic::Status&)>& stop_note = nullptr);
 
 // Writes `bytes` to `path` (WriteFileAtomic) or, for "-", to standard output.
 picnic::Status WriteOutput(const std::string& path, const std::vector<uint8_t>& bytes,

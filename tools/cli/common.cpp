@@ -120,6 +120,48 @@ picnic::Status CheckOutput(const std::string& input, const std::string& output, 
   return CheckOutput(output, force, already_planned);
 }
 
+void ConvertFiles(CliContext& ctx, const std::vector<std::string>& inputs,
+                  const std::string& output, const std::string& new_extension, bool force,
+                  const ConvertFn& convert,
+                  const std::function<std::string(const picnic::Status&)>& stop_note) {
+  const std::vector<std::string> outputs = PlanOutputs(inputs, output, new_extension);
+  std::vector<std::string> planned;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& in = inputs[i];
+    const std::string& out = outputs[i];
+    const picnic::Status output_ok = CheckOutput(in, out, force, &planned);
+    if (!output_ok.ok()) {
+      ReportError(ctx, in, output_ok);
+      continue;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    picnic::Result<Converted> converted = convert(in, out);
+    if (!converted.ok()) {
+      ReportError(ctx, in, converted.status());
+      const std::string note = stop_note ? stop_note(converted.status()) : std::string();
+      if (!note.empty()) {
+        if (i + 1 < inputs.size()) {
+          Note(ctx, "skipping the other " + std::to_string(inputs.size() - i - 1) +
+                        " input(s): " + note);
+        }
+        return;
+      }
+      continue;
+    }
+    const picnic::Status written = WriteOutput(out, converted->bytes, force);
+    if (!written.ok()) {
+      ReportError(ctx, out, written);
+      continue;
+    }
+    if (ctx.verbosity >= 2) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "picnic: %s -> %s: %s, %.2f s\n", in.c_str(), out.c_str(),
+                   converted->summary.c_str(), seconds);
+    }
+  }
+}
+
 picnic::Status WriteOutput(const std::string& path, const std::vector<uint8_t>& bytes,
                            bool force) {
   if (!IsStdio(path)) return picnic::WriteFileAtomic(path, bytes, force);

@@ -1,5 +1,4 @@
 // picnic compress IN... [-o OUT] [--model NAME|PATH] [--tile N] [-f]
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -18,66 +17,36 @@ struct CompressOptions {
   bool force = false;
 };
 
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 void RunCompress(const CompressOptions& opt, CliContext& ctx) {
-  using picnic_cli::ReportError;
-  const std::vector<std::string> outputs = picnic_cli::PlanOutputs(opt.inputs, opt.output, ".pnc");
   const picnic::ModelProvider provider = CliModelProvider();
-  std::vector<std::string> planned;
-  for (size_t i = 0; i < opt.inputs.size(); ++i) {
-    const std::string& in = opt.inputs[i];
-    const std::string& out = outputs[i];
-    const picnic::Status output_ok = picnic_cli::CheckOutput(in, out, opt.force, &planned);
-    if (!output_ok.ok()) {
-      ReportError(ctx, in, output_ok);
-      continue;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    picnic::EncodeOptions options;
-    options.model = opt.model;
-    options.provider = provider;
-    options.tile_size = opt.tile_size;
-    options.max_pixels = opt.max_pixels;
-    options.threads = opt.threads;
-    auto image = picnic::ReadImageFile(in, options.max_pixels);
-    if (!image.ok()) {
-      ReportError(ctx, in, image.status());
-      continue;
-    }
-    picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
-                                  static_cast<uint64_t>(image->width) * image->height);
-    options.progress = progress.Callback();
-    auto encoded = picnic::Encode(image.value(), options);
-    progress.Finish();
-    if (!encoded.ok()) {
-      ReportError(ctx, in, encoded.status());
+  picnic_cli::ConvertFiles(
+      ctx, opt.inputs, opt.output, ".pnc", opt.force,
+      [&](const std::string& in, const std::string&) -> picnic::Result<picnic_cli::Converted> {
+        picnic::EncodeOptions options;
+        options.model = opt.model;
+        options.provider = provider;
+        options.tile_size = opt.tile_size;
+        options.max_pixels = opt.max_pixels;
+        options.threads = opt.threads;
+        PICNIC_ASSIGN_OR_RETURN(picnic::Image image, picnic::ReadImageFile(in, options.max_pixels));
+        picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
+                                      static_cast<uint64_t>(image.width) * image.height);
+        options.progress = progress.Callback();
+        auto encoded = picnic::Encode(image, options);
+        progress.Finish();
+        if (!encoded.ok()) return encoded.status();
+        char summary[160];
+        std::snprintf(summary, sizeof(summary), "%dx%d %s, %s, %.4f bits/subpixel", image.width,
+                      image.height, picnic::ChannelLayoutName(image.layout),
+                      picnic_cli::HumanBytes(encoded->size()).c_str(),
+                      encoded->size() * 8.0 / static_cast<double>(image.num_subpixels()));
+        return picnic_cli::Converted{std::move(encoded).value(), summary};
+      },
       // The same model will be missing for every other input: say so once.
-      if (encoded.status().code() == picnic::StatusCode::kModelNotFound) {
-        if (i + 1 < opt.inputs.size()) {
-          picnic_cli::Note(ctx, "skipping the other " + std::to_string(opt.inputs.size() - i - 1) +
-                                    " input(s): model " + opt.model + " is not available");
-        }
-        return;
-      }
-      continue;
-    }
-    const picnic::Status written = picnic_cli::WriteOutput(out, encoded.value(), opt.force);
-    if (!written.ok()) {
-      ReportError(ctx, out, written);
-      continue;
-    }
-    if (ctx.verbosity >= 2) {
-      const picnic::Image& img = image.value();
-      const double bpsp = encoded->size() * 8.0 / static_cast<double>(img.num_subpixels());
-      std::fprintf(stderr, "picnic: %s -> %s: %dx%d %s, %s, %.4f bits/subpixel, %.2f s\n",
-                   in.c_str(), out.c_str(), img.width, img.height,
-                   picnic::ChannelLayoutName(img.layout),
-                   picnic_cli::HumanBytes(encoded->size()).c_str(), bpsp, SecondsSince(start));
-    }
-  }
+      [&](const picnic::Status& s) -> std::string {
+        if (s.code() != picnic::StatusCode::kModelNotFound) return "";
+        return "model " + opt.model + " is not available";
+      });
 }
 
 }  // namespace

@@ -28,56 +28,30 @@ bool WantsPnm(const std::string& path) {
 }
 
 void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
-  using picnic_cli::ReportError;
-  const std::vector<std::string> outputs = picnic_cli::PlanOutputs(opt.inputs, opt.output, ".png");
   const picnic::ModelProvider provider = CliModelProvider();
-  std::vector<std::string> planned;
-  for (size_t i = 0; i < opt.inputs.size(); ++i) {
-    const std::string& in = opt.inputs[i];
-    const std::string& out = outputs[i];
-    const picnic::Status output_ok = picnic_cli::CheckOutput(in, out, opt.force, &planned);
-    if (!output_ok.ok()) {
-      ReportError(ctx, in, output_ok);
-      continue;
-    }
-    const auto start = std::chrono::steady_clock::now();
-    auto bytes = picnic::ReadPncFile(in, opt.max_pixels);
-    if (!bytes.ok()) {
-      ReportError(ctx, in, bytes.status());
-      continue;
-    }
-    picnic::DecodeOptions options;
-    options.provider = provider;
-    options.threads = opt.threads;
-    options.max_pixels = opt.max_pixels;
-    auto info = picnic::ReadFileInfo(bytes->data(), bytes->size());
-    picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
-                                  info.ok() ? static_cast<uint64_t>(info->width) * info->height : 0);
-    options.progress = progress.Callback();
-    auto image = picnic::Decode(bytes->data(), bytes->size(), options);
-    progress.Finish();
-    if (!image.ok()) {
-      ReportError(ctx, in, image.status());
-      continue;
-    }
-    auto encoded = WantsPnm(out) ? picnic::EncodePnm(image.value()) : picnic::EncodePng(image.value());
-    if (!encoded.ok()) {
-      ReportError(ctx, out, encoded.status());
-      continue;
-    }
-    const picnic::Status written = picnic_cli::WriteOutput(out, encoded.value(), opt.force);
-    if (!written.ok()) {
-      ReportError(ctx, out, written);
-      continue;
-    }
-    if (ctx.verbosity >= 2) {
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(stderr, "picnic: %s -> %s: %dx%d %s, %.2f s\n", in.c_str(), out.c_str(),
-                   image->width, image->height, picnic::ChannelLayoutName(image->layout),
-                   seconds);
-    }
-  }
+  picnic_cli::ConvertFiles(
+      ctx, opt.inputs, opt.output, ".png", opt.force,
+      [&](const std::string& in, const std::string& out) -> picnic::Result<picnic_cli::Converted> {
+        PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, picnic::ReadPncFile(in, opt.max_pixels));
+        picnic::DecodeOptions options;
+        options.provider = provider;
+        options.threads = opt.threads;
+        options.max_pixels = opt.max_pixels;
+        auto info = picnic::ReadFileInfo(bytes.data(), bytes.size());
+        picnic_cli::Progress progress(
+            ctx, picnic_cli::InputLabel(in),
+            info.ok() ? static_cast<uint64_t>(info->width) * info->height : 0);
+        options.progress = progress.Callback();
+        auto image = picnic::Decode(bytes.data(), bytes.size(), options);
+        progress.Finish();
+        if (!image.ok()) return image.status();
+        picnic_cli::Converted result;
+        PICNIC_ASSIGN_OR_RETURN(result.bytes, WantsPnm(out) ? picnic::EncodePnm(image.value())
+                                                            : picnic::EncodePng(image.value()));
+        result.summary = std::to_string(image->width) + "x" + std::to_string(image->height) + " " +
+                         picnic::ChannelLayoutName(image->layout);
+        return result;
+      });
 }
 
 }  // namespace

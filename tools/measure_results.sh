@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Re-measures every figure of the README's "Results" section and the model
+# cards with the weights in weights/, one command after another (nothing
+# else should run meanwhile: the times are part of the results):
+#   1. picnic eval: photo on all of photos/valid (whole images), cifar10 on
+#      the full CIFAR-10 test set;
+#   2. picnic report: photos/valid every 4th image, CIFAR-10 test every 50th,
+#      with PNG / WebP / JPEG-XL baselines;
+#   3. the main job's corpus table (tools/run_corpus.sh --no-setup).
+#
+#   bash tools/measure_results.sh [OUT_DIR]     (default runs/results-DATE)
+#
+# Needs ../shared/data (photos/valid, cifar10/test) and a build in build/
+# (PICNIC_BUILD_DIR). Writes JSON, Markdown and logs to OUT_DIR and prints
+# the totals.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${PICNIC_BUILD_DIR:-$root/build}"
+picnic="$build_dir/tools/picnic"
+data="${PICNIC_DATA_DIR:-$root/../shared/data}"
+out="${1:-$root/runs/results-$(date -u +%Y%m%d-%H%M)}"
+[[ -x "$picnic" ]] || { echo "measure_results.sh: build picnic first ($picnic)" >&2; exit 1; }
+[[ -d "$data/photos/valid" && -d "$data/cifar10/test" ]] ||
+  { echo "measure_results.sh: $data lacks photos/valid or cifar10/test" >&2; exit 1; }
+mkdir -p "$out"
+say() { echo "measure_results: $*" >&2; }
+say "writing to $out"
+{ date -u +%FT%TZ; uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true
+  for w in "$root"/weights/*.pnw; do sha256sum "$w"; done; } > "$out/machine.txt"
+
+say "eval photo on photos/valid"
+"$picnic" eval --model photo --json --per-image "$data/photos/valid" > "$out/eval_photo.json"
+say "eval cifar10 on the CIFAR-10 test set"
+"$picnic" eval --model cifar10 --json "$data/cifar10/test" > "$out/eval_cifar10.json"
+
+say "report photos/valid --every 4"
+"$picnic" report --model photo --every 4 "$data/photos/valid" \
+  --json "$out/report_photos.json" --markdown "$out/report_photos.md" -f | tee "$out/report_photos.txt"
+say "report cifar10/test --every 50"
+"$picnic" report --model cifar10 --every 50 "$data/cifar10/test" \
+  --json "$out/report_cifar10.json" --markdown "$out/report_cifar10.md" -f | tee "$out/report_cifar10.txt"
+
+say "corpus (main job)"
+bash "$root/tools/run_corpus.sh" --no-setup --model photo | tee "$out/corpus.txt"
+cp "$root/runs/corpus_photo.md" "$out/corpus_photo.md"
+
+python3 - "$out" <<'EOF'
+import json, sys
+out = sys.argv[1]
+for name in ("eval_photo", "eval_cifar10"):
+    r = json.load(open(f"{out}/{name}.json"))
+    print(f"{name}: {r['images']} images, NLL {r['nll_bits_per_subpixel']:.3f} bits/subpixel")
+for name in ("report_photos", "report_cifar10"):
+    t = json.load(open(f"{out}/{name}.json"))["total"]
+    b = t["baselines"]
+    def f(k):
+        return f"{b[k]['bits_per_subpixel']:.3f}" if b.get(k) else "n/a"
+    print(f"{name}: {t['images']} images, file {t['file_bits_per_subpixel']:.3f}, "
+          f"NLL {t['nll_bits_per_subpixel']:.3f} ({t['overhead_percent']:+.2f}%), "
+          f"encode {t['encode_seconds']:.2f} s, decode {t['decode_seconds']:.2f} s; "
+          f"PNG {f('png')}, WebP {f('webp')}, JXL e7 {f('jxl_e7')}, e9 {f('jxl_e9')}")
+EOF
