@@ -113,7 +113,6 @@ int main(int argc, char** argv) {
       [=](const std::string& name,
           uint64_t fp) -> picnic::Result<std::unique_ptr<picnic::ProbabilityModel>> {
     if (fp != fingerprint && !(fp == 0 && name == path)) return fallback(name, fp);
-    torch::set_num_threads(1);
     auto w = picnic::LoadWeights(path);
     if (!w.ok()) return w.status();
     return std::unique_ptr<picnic::ProbabilityModel>(new picnic::PixelCnnModel(std::move(w).value()));

@@ -1,7 +1,6 @@
 // picnic info FILE... [--tsv]
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include "command.h"
@@ -59,14 +58,12 @@ void RunInfo(const InfoOptions& opt, CliContext& ctx) {
     // endless device or pipe cannot hold info up); images to their end.
     auto bytes = picnic::ReadFileBytes(
         path, [](const uint8_t* data, size_t size) -> picnic::Result<picnic::ReadLimit> {
-          if (size < 4) return picnic::ReadLimit{4, false};
-          if (std::memcmp(data, "\x89PNC", 4) != 0) {
-            auto image = picnic::ImageReadLimit()(data, size);
-            if (image.ok()) return image;
-            return picnic::Status(picnic::StatusCode::kBadMagic,
-                                  "neither a .pnc file nor a PNG, PPM (P6) or PGM (P5) image");
-          }
-          return picnic::PncReadLimit(0)(data, size);
+          auto pnc = picnic::PncReadLimit(0)(data, size);
+          if (pnc.ok() || pnc.status().code() != picnic::StatusCode::kBadMagic) return pnc;
+          auto image = picnic::ImageReadLimit()(data, size);
+          if (image.ok()) return image;
+          return picnic::Status(picnic::StatusCode::kBadMagic,
+                                "neither a .pnc file nor a PNG, PPM (P6) or PGM (P5) image");
         });
     if (!bytes.ok()) {
       picnic_cli::ReportError(ctx, path, bytes.status());

@@ -836,7 +836,6 @@ picnic::ModelProvider ReportProvider(const std::string& model_arg, const std::st
   return [=](const std::string& name,
              uint64_t fp) -> Result<std::unique_ptr<picnic::ProbabilityModel>> {
     if (fp == fingerprint || (fp == 0 && (name == model_arg || name == weights_path))) {
-      picnic::UseSingleThreadedMath();  // as TorchModelProvider: no LibTorch or BLAS pool
       PICNIC_ASSIGN_OR_RETURN(picnic::LoadedWeights w, picnic::LoadWeights(weights_path));
       if (w.fingerprint != fingerprint) {
         return Status(StatusCode::kModelError, weights_path + " changed while the report ran");
