@@ -86,6 +86,13 @@ uint32_t PixelsCrc32(const std::vector<uint8_t>& pixels) {
   return Crc32(pixels.data(), pixels.size());
 }
 
+uint64_t MetadataFieldBytes(const std::vector<MetadataChunk>& metadata) {
+  if (metadata.empty()) return 0;
+  uint64_t bytes = 4;
+  for (const MetadataChunk& m : metadata) bytes += 8 + m.data.size();
+  return bytes;
+}
+
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
                                             const std::vector<std::vector<uint8_t>>& payloads) {
   if (!IsValidModelName(header.model_name)) {
@@ -98,15 +105,28 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
       payloads.size() != CountTiles(header.width, header.height, header.tile_size)) {
     return Status(StatusCode::kInvalidArgument, "inconsistent container header");
   }
+  for (const MetadataChunk& m : header.metadata) {
+    if (!IsAncillaryChunkType(m.type)) {
+      return Status(StatusCode::kInvalidArgument,
+                    "metadata chunk type \"" + m.type + "\" is not an ancillary PNG chunk");
+    }
+  }
+  const uint64_t metadata_bytes = MetadataFieldBytes(header.metadata);
+  if (metadata_bytes > kMaxMetadataFieldBytes) {
+    return Status(StatusCode::kLimitExceeded,
+                  "image metadata takes " + std::to_string(metadata_bytes) +
+                      " bytes; a .pnc file holds at most " +
+                      std::to_string(kMaxMetadataFieldBytes));
+  }
   const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() +
-                                  4ull * payloads.size() + kHeaderCrcBytes;
+                                  4ull * payloads.size() + metadata_bytes + kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {
     return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
   }
   std::vector<uint8_t> out;
   out.insert(out.end(), kPncMagic, kPncMagic + 4);
   PutU16(out, kFormatMajor);  // the writer always writes its own version
-  PutU16(out, kFormatMinor);
+  PutU16(out, header.metadata.empty() ? 0 : kFormatMinor);
   PutU32(out, static_cast<uint32_t>(header_bytes64));
   PutU32(out, header.width);
   PutU32(out, header.height);
@@ -126,6 +146,14 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
       return Status(StatusCode::kInvalidArgument, "tile payload over 4 GiB");
     }
     PutU32(out, static_cast<uint32_t>(p.size()));
+  }
+  if (!header.metadata.empty()) {
+    PutU32(out, static_cast<uint32_t>(metadata_bytes - 4));
+    for (const MetadataChunk& m : header.metadata) {
+      out.insert(out.end(), m.type.begin(), m.type.end());
+      PutU32(out, static_cast<uint32_t>(m.data.size()));
+      out.insert(out.end(), m.data.begin(), m.data.end());
+    }
   }
   PutU32(out, Crc32(out.data(), out.size()));
   for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
@@ -242,6 +270,32 @@ Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max
   return Status::Ok();
 }
 
+// The 1.1 metadata field at the start of the extension area: a length, then
+// that many bytes of (type, length, data) records. Bytes after it belong to
+// later minor versions and are skipped.
+Status ParseMetadata(const uint8_t* p, size_t size, std::vector<MetadataChunk>* metadata) {
+  if (size < 4) return Corrupt("format 1.1 header has no metadata field");
+  const uint32_t field = GetU32(p);
+  if (field > size - 4) {
+    return Corrupt("metadata field of " + std::to_string(field) + " bytes overruns the header");
+  }
+  p += 4;
+  size_t pos = 0;
+  while (pos < field) {
+    if (field - pos < 8) return Corrupt("metadata field ends inside a chunk");
+    MetadataChunk m;
+    m.type.assign(reinterpret_cast<const char*>(p + pos), 4);
+    const uint32_t length = GetU32(p + pos + 4);
+    pos += 8;
+    if (!IsAncillaryChunkType(m.type)) return Corrupt("metadata holds a chunk that is not ancillary");
+    if (length > field - pos) return Corrupt("metadata chunk " + m.type + " overruns its field");
+    m.data.assign(p + pos, p + pos + length);
+    pos += length;
+    metadata->push_back(std::move(m));
+  }
+  return Status::Ok();
+}
+
 // Everything but the payloads: needs the whole header, not the file.
 Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t max_pixels) {
   if (data == nullptr) size = 0;
@@ -268,6 +322,10 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   h.payload_sizes.resize(num_tiles);
   const uint8_t* table = data + kFixedHeaderBytes + name_length;
   for (uint32_t t = 0; t < num_tiles; ++t) h.payload_sizes[t] = GetU32(table + 4ull * t);
+  if (h.format_minor >= 1) {
+    const size_t table_end = kFixedHeaderBytes + name_length + 4ull * num_tiles;
+    PICNIC_RETURN_IF_ERROR(ParseMetadata(data + table_end, crc_at - table_end, &h.metadata));
+  }
   return parsed;
 }
 

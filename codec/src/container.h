@@ -21,7 +21,9 @@ namespace picnic {
 
 constexpr uint8_t kPncMagic[4] = {0x89, 'P', 'N', 'C'};
 constexpr uint16_t kFormatMajor = 1;
-constexpr uint16_t kFormatMinor = 0;
+// 1.1 adds the metadata field (FORMAT.md). Files without metadata are
+// written as 1.0: nothing in them needs a newer reader.
+constexpr uint16_t kFormatMinor = 1;
 // Header bytes before the model name: magic .. model name length.
 constexpr size_t kFixedHeaderBytes = 49;
 constexpr size_t kMaxModelNameBytes = 255;
@@ -45,7 +47,13 @@ struct ContainerHeader {
   uint32_t pixels_crc32 = 0;     // zlib crc32 of Image::pixels
   std::string model_name;
   std::vector<uint32_t> payload_sizes;  // one per tile, raster order of tiles
+  std::vector<MetadataChunk> metadata;  // 1.1: ancillary PNG chunks, verbatim
 };
+
+// The most metadata one file can hold: the header extension cap less the
+// field's own length word and each chunk's 8 bytes of type and length.
+uint64_t MetadataFieldBytes(const std::vector<MetadataChunk>& metadata);
+constexpr uint64_t kMaxMetadataFieldBytes = kMaxHeaderExtensionBytes;
 
 struct ParsedContainer {
   ContainerHeader header;
@@ -54,7 +62,8 @@ struct ParsedContainer {
 };
 
 // Serializes header and payloads. Fills in header.payload_sizes from
-// `payloads`. Returns kInvalidArgument for a header it could not read back.
+// `payloads`. Returns kInvalidArgument for a header it could not read back
+// and kLimitExceeded for metadata over kMaxMetadataFieldBytes.
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
                                             const std::vector<std::vector<uint8_t>>& payloads);
 

@@ -42,6 +42,7 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
   }
 
   Image image = MakeImage(static_cast<int>(h.width), static_cast<int>(h.height), h.layout);
+  image.metadata = h.metadata;
   const TileGrid grid(image.width, image.height, static_cast<int>(h.tile_size));
   const uint64_t num_tiles = grid.num_tiles();
   const uint64_t batch = std::min<uint64_t>(h.tiles_per_batch, num_tiles);

@@ -36,6 +36,14 @@ const char* ChannelLayoutName(ChannelLayout layout) {
   return "invalid";
 }
 
+bool IsAncillaryChunkType(const std::string& type) {
+  if (type.size() != 4) return false;
+  for (char ch : type) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) return false;
+  }
+  return type[0] >= 'a' && type[0] <= 'z';
+}
+
 Image MakeImage(int width, int height, ChannelLayout layout) {
   Image image;
   image.width = width;

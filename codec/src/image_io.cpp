@@ -92,6 +92,20 @@ struct PngReadHandles {
   }
 };
 
+// Known ancillary chunks read raw, as metadata: 5 bytes each (name, NUL).
+constexpr png_byte kRawChunkList[] =
+    "cHRM\0gAMA\0iCCP\0sRGB\0sBIT\0pHYs\0tEXt\0zTXt\0iTXt\0tIME\0eXIf\0sPLT\0oFFs\0pCAL\0"
+    "sCAL\0bKGD\0hIST\0cICP\0mDCv\0cLLi\0";
+constexpr int kNumRawChunks = 20;
+static_assert(sizeof(kRawChunkList) == 5 * kNumRawChunks + 1, "chunk list");
+
+bool IsKnownRawChunk(const std::string& type) {
+  for (int i = 0; i < kNumRawChunks; ++i) {
+    if (std::memcmp(kRawChunkList + 5 * i, type.data(), 4) == 0) return true;
+  }
+  return false;
+}
+
 // Phase 1: reads the header and sets up the expansions. Returns false on a
 // libpng error (message in *errors). No C++ objects live in this frame.
 bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
@@ -100,6 +114,12 @@ bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
   // The caller's max_pixels is the real limit; libpng's default of 10^6 per
   // side would refuse legitimate long strips.
   png_set_user_limits(h->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+  // Metadata: the known ancillary chunks below and every unknown one are
+  // kept raw (png_get_unknown_chunks) instead of being interpreted. tRNS is
+  // not among them: libpng turns it into alpha.
+  png_set_keep_unknown_chunks(h->png, PNG_HANDLE_CHUNK_ALWAYS, kRawChunkList,
+                              kNumRawChunks);
+  png_set_keep_unknown_chunks(h->png, PNG_HANDLE_CHUNK_ALWAYS, nullptr, 0);
   png_read_info(h->png, h->info);
 
   int interlace = 0;
@@ -124,9 +144,42 @@ bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
 bool PngReadRows(PngReadHandles* h, png_bytep* rows) {
   if (setjmp(png_jmpbuf(h->png))) return false;
   png_read_image(h->png, rows);
-  // The trailing chunks (after IDAT) carry no pixels; we do not read them, so
-  // a file that lost only its IEND still decodes.
   return true;
+}
+
+// Phase 3: the chunks after the image data (text and tIME often come
+// there). They carry no pixels: a failure here (a file that lost its IEND)
+// only loses them, never the image.
+bool PngReadEnd(PngReadHandles* h) {
+  if (setjmp(png_jmpbuf(h->png))) return false;
+  png_read_end(h->png, h->info);
+  return true;
+}
+
+// The raw chunks libpng kept, in file order, less those that describe the
+// stored representation rather than the image: after palette expansion or
+// bit-depth expansion bKGD's sample values and hIST's palette counts no
+// longer apply, and unknown unsafe-to-copy chunks (fourth letter upper case)
+// may depend on critical chunks we rewrite (PNG spec, section 14.2).
+Status CollectMetadata(const PngReadHandles& h, const PngHeader& header, Image* image) {
+  png_unknown_chunkp chunks = nullptr;
+  const int n = png_get_unknown_chunks(h.png, h.info, &chunks);
+  const bool expanded = header.color_type == PNG_COLOR_TYPE_PALETTE || header.bit_depth < 8;
+  try {
+    for (int i = 0; i < n; ++i) {
+      std::string type(reinterpret_cast<const char*>(chunks[i].name), 4);
+      if (!IsAncillaryChunkType(type)) continue;
+      if (type == "hIST" || (type == "bKGD" && expanded)) continue;
+      if (!IsKnownRawChunk(type) && (type[3] & 0x20) == 0) continue;
+      MetadataChunk chunk;
+      chunk.type = std::move(type);
+      chunk.data.assign(chunks[i].data, chunks[i].data + chunks[i].size);
+      image->metadata.push_back(std::move(chunk));
+    }
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kLimitExceeded, "out of memory for PNG metadata");
+  }
+  return Status::Ok();
 }
 
 Status PngError(const PngErrorState& errors) {
@@ -239,6 +292,8 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
     rows[y] = image.pixels.data() + static_cast<size_t>(y) * header.rowbytes;
   }
   if (!PngReadRows(&h, rows.data())) return PngError(errors);
+  PngReadEnd(&h);  // false: the trailing chunks are lost, the pixels are whole
+  PICNIC_RETURN_IF_ERROR(CollectMetadata(h, header, &image));
   return image;
 }
 
@@ -271,7 +326,8 @@ struct PngWriteHandles {
   }
 };
 
-bool PngWriteAll(PngWriteHandles* h, PngWriter* writer, const Image* image, png_bytep* rows) {
+bool PngWriteAll(PngWriteHandles* h, PngWriter* writer, const Image* image, png_bytep* rows,
+                 png_unknown_chunkp chunks, int num_chunks) {
   if (setjmp(png_jmpbuf(h->png))) return false;
   png_set_write_fn(h->png, writer, PngWriteFn, PngFlushFn);
   png_set_user_limits(h->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
@@ -286,6 +342,12 @@ bool PngWriteAll(PngWriteHandles* h, PngWriter* writer, const Image* image, png_
   png_set_IHDR(h->png, h->info, static_cast<png_uint_32>(image->width),
                static_cast<png_uint_32>(image->height), 8, color_type, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  if (num_chunks > 0) {
+    // Written verbatim before the image data, known chunk types included
+    // (unsafe-to-copy ones need "always").
+    png_set_keep_unknown_chunks(h->png, PNG_HANDLE_CHUNK_ALWAYS, nullptr, 0);
+    png_set_unknown_chunks(h->png, h->info, chunks, num_chunks);
+  }
   png_write_info(h->png, h->info);
   png_write_image(h->png, rows);
   png_write_end(h->png, nullptr);
@@ -480,10 +542,18 @@ Result<std::vector<uint8_t>> EncodePng(const Image& image) {
                   "image has " + std::to_string(image.pixels.size()) + " bytes of pixels, expected " +
                       std::to_string(image.num_subpixels()));
   }
+  for (const MetadataChunk& chunk : image.metadata) {
+    if (!IsAncillaryChunkType(chunk.type) || chunk.data.size() > PNG_UINT_31_MAX) {
+      return Status(StatusCode::kInvalidArgument,
+                    "metadata chunk \"" + chunk.type + "\" cannot be written to PNG");
+    }
+  }
   std::vector<uint8_t> out;
   std::vector<png_bytep> rows;
+  std::vector<png_unknown_chunk> chunks;
   try {
     rows.resize(static_cast<size_t>(image.height));
+    chunks.resize(image.metadata.size());
     out.reserve(image.num_subpixels() / 2 + 1024);
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kLimitExceeded, "out of memory encoding PNG");
@@ -493,6 +563,15 @@ Result<std::vector<uint8_t>> EncodePng(const Image& image) {
     // libpng's API is not const-correct; it only reads the rows.
     rows[y] = const_cast<png_bytep>(image.pixels.data() + static_cast<size_t>(y) * stride);
   }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const MetadataChunk& m = image.metadata[i];
+    std::memset(&chunks[i], 0, sizeof(chunks[i]));
+    std::memcpy(chunks[i].name, m.type.data(), 4);
+    // libpng copies the data; it does not write through this pointer.
+    chunks[i].data = const_cast<png_bytep>(m.data.data());
+    chunks[i].size = m.data.size();
+    chunks[i].location = PNG_HAVE_IHDR;
+  }
   PngErrorState errors;
   PngWriter writer{&out, false};
   PngWriteHandles h;
@@ -500,7 +579,8 @@ Result<std::vector<uint8_t>> EncodePng(const Image& image) {
   if (h.png == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create write struct");
   h.info = png_create_info_struct(h.png);
   if (h.info == nullptr) return Status(StatusCode::kInternal, "libpng: cannot create info struct");
-  if (!PngWriteAll(&h, &writer, &image, rows.data())) {
+  if (!PngWriteAll(&h, &writer, &image, rows.data(), chunks.data(),
+                   static_cast<int>(chunks.size()))) {
     if (writer.out_of_memory) return Status(StatusCode::kLimitExceeded, "out of memory encoding PNG");
     return Status(StatusCode::kInternal, std::string("libpng failed to encode: ") + errors.message);
   }

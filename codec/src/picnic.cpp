@@ -54,6 +54,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.tiles_per_batch =
       static_cast<int>(std::min<uint64_t>(h.tiles_per_batch, h.payload_sizes.size()));
   info.num_tiles = h.payload_sizes.size();
+  info.metadata = h.metadata;
   return info;
 }
 

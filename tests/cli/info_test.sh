@@ -13,7 +13,8 @@ expect_rc 0 "$PICNIC" info --tsv a.pnc a.ppm
 [[ $(wc -l < "$WORK/stdout") -eq 3 ]] || fail "expected header + 2 rows"
 head -n 1 "$WORK/stdout" | grep -q $'^file\twidth\theight\tlayout' || fail "bad TSV header"
 row="$(grep '^a.pnc' "$WORK/stdout")"
-IFS=$'\t' read -r file w h layout ch model fp tile prec fmt bytes bpsp <<<"$row"
+IFS=$'\t' read -r file w h layout ch model fp tile prec fmt bytes bpsp meta <<<"$row"
+[[ "$meta" == - ]] || fail "metadata column: $meta"
 [[ "$w" == 40 && "$h" == 30 && "$layout" == rgb && "$ch" == 3 ]] || fail "bad row: $row"
 [[ "$bytes" == "$(stat -c %s a.pnc)" ]] || fail "bytes $bytes != file size"
 # bits/subpixel = bytes * 8 / (40 * 30 * 3)

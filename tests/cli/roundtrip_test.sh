@@ -14,6 +14,25 @@ for img in gen/*; do
 done
 [[ $count -ge 20 ]] || fail "only $count generated images"
 
+# PNG metadata is kept by default: the decoded PNG is the very file
+# gen_test_images wrote (same pixels, same chunks, same encoder).
+m=rgb_metadata_48x32.png
+meta_column() { expect_rc 0 "$PICNIC" info --tsv "$1"; tail -n 1 "$WORK/stdout" | cut -f 13; }
+[[ "$(meta_column "gen/$m")" == "gAMA,pHYs,tEXt" ]] || fail "gen/$m: metadata not read"
+[[ "$(meta_column "$m.pnc")" == "gAMA,pHYs,tEXt" ]] || fail "$m.pnc: metadata not stored"
+expect_rc 0 "$PICNIC" info "$m.pnc"
+stdout_has "format 1.1"
+stdout_has "metadata: gAMA 4 B, pHYs 9 B, tEXt 12 B"
+cmp -s "gen/$m" "$m.out.png" || fail "$m: decoded PNG differs from the original file"
+# --strip-metadata: none stored, a format 1.0 file; PPM output says what it drops.
+expect_rc 0 "$PICNIC" compress --strip-metadata "gen/$m" -o stripped.pnc
+[[ "$(meta_column stripped.pnc)" == "-" ]] || fail "stripped.pnc still has metadata"
+expect_rc 0 "$PICNIC" info stripped.pnc
+stdout_has "format 1.0"
+expect_rc 0 "$PICNIC" decompress "$m.pnc" -o meta.ppm
+stderr_has "metadata (gAMA 4 B, pHYs 9 B, tEXt 12 B) not written"
+expect_rc 0 "$PICNIC" compare "gen/$m" meta.ppm
+
 # Default names: x.ppm -> x.pnc -> x.png, beside the input.
 make_ppm x.ppm 37 23
 expect_rc 0 "$PICNIC" compress x.ppm

@@ -73,7 +73,7 @@ TEST_CASE("container: header fields survive a write/read round trip", "[containe
   REQUIRE(parsed.ok());
   const ContainerHeader& r = parsed->header;
   CHECK(r.format_major == kFormatMajor);
-  CHECK(r.format_minor == kFormatMinor);
+  CHECK(r.format_minor == 0);  // no metadata: nothing a 1.0 reader would miss
   CHECK(r.width == 300);
   CHECK(r.height == 7);
   CHECK(r.layout == ChannelLayout::kGrayAlpha);
@@ -242,8 +242,9 @@ TEST_CASE("container: a newer minor version with appended fields still decodes",
           "[container]") {
   std::vector<uint8_t> b = ValidFile();
   const uint32_t header_bytes = U32(b, kHeaderBytesAt);
-  // Six bytes of "future" fields just before the header CRC.
-  b.insert(b.begin() + (header_bytes - 4), {1, 2, 3, 4, 5, 6});
+  // From 1.1 on the extension area starts with the metadata field (here
+  // empty: a zero length), then two bytes of "future" fields.
+  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 5, 6});
   SetU32(b, kHeaderBytesAt, header_bytes + 6);
   SetU16(b, kMinorAt, kFormatMinor + 5);
   FixHeaderCrc(b);
@@ -349,6 +350,95 @@ TEST_CASE("container: header extensions are bounded", "[container]") {
     } else {
       CHECK(p.status().code() == StatusCode::kCorrupt);
     }
+  }
+}
+
+Image ImageWithMetadata() {
+  Image img = TestImage(20, 12, ChannelLayout::kRgb);
+  img.metadata.push_back({"gAMA", {0, 0, 0xb1, 0x8f}});
+  img.metadata.push_back({"tEXt", {'T', 'i', 't', 'l', 'e', 0, 'x'}});
+  img.metadata.push_back({"prVt", {}});
+  return img;
+}
+
+TEST_CASE("container: metadata is stored (format 1.1) and given back", "[container]") {
+  const Image img = ImageWithMetadata();
+  auto bytes = Encode(img, {});
+  REQUIRE(bytes.ok());
+  auto info = ReadFileInfo(bytes->data(), bytes->size());
+  REQUIRE(info.ok());
+  CHECK(info->format_minor == 1);
+  REQUIRE(info->metadata.size() == 3);
+  auto dec = Decode(bytes->data(), bytes->size(), {});
+  REQUIRE(dec.ok());
+  CHECK(dec->pixels == img.pixels);
+  REQUIRE(dec->metadata.size() == img.metadata.size());
+  for (size_t i = 0; i < img.metadata.size(); ++i) {
+    CHECK(dec->metadata[i].type == img.metadata[i].type);
+    CHECK(dec->metadata[i].data == img.metadata[i].data);
+  }
+  // The same pixels without metadata: a 1.0 file, 4 + 3 * 8 + 11 bytes shorter.
+  auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), {});
+  REQUIRE(plain.ok());
+  CHECK(U32(*plain, kMinorAt) % 65536 == 0);
+  CHECK(bytes->size() == plain->size() + 4 + 3 * 8 + 11);
+  auto plain_dec = Decode(plain->data(), plain->size(), {});
+  REQUIRE(plain_dec.ok());
+  CHECK(plain_dec->metadata.empty());
+}
+
+TEST_CASE("container: metadata limits and chunk types", "[container]") {
+  Image img = TestImage(4, 4, ChannelLayout::kGray);
+  // The field (4 bytes, then 8 per chunk plus its data) holds 64 KiB at most.
+  img.metadata = {{"iCCP", std::vector<uint8_t>(kMaxHeaderExtensionBytes - 12, 7)}};
+  CHECK(Encode(img, {}).ok());
+  img.metadata[0].data.push_back(7);
+  CHECK(Encode(img, {}).status().code() == StatusCode::kLimitExceeded);
+  for (const char* bad : {"IDAT", "gAM", "gAMA5", "g4MA", "PLTE"}) {
+    INFO(bad);
+    img.metadata = {{bad, {1}}};
+    CHECK(Encode(img, {}).status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("container: a damaged metadata field is refused", "[container]") {
+  auto good = Encode(ImageWithMetadata(), {});
+  REQUIRE(good.ok());
+  const auto parsed = ParseContainer(good->data(), good->size(), 0);
+  REQUIRE(parsed.ok());
+  // The field starts after the name and the tile table.
+  const size_t field_at = kNameAt + parsed->header.model_name.size() +
+                          4 * parsed->header.payload_sizes.size();
+  REQUIRE(U32(*good, field_at) == 3 * 8 + 11);
+  SECTION("field longer than the header") {
+    std::vector<uint8_t> b = *good;
+    SetU32(b, field_at, 3 * 8 + 12);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("chunk longer than the field") {
+    std::vector<uint8_t> b = *good;
+    SetU32(b, field_at + 4 + 4, 5);  // gAMA claims 5 bytes
+    FixHeaderCrc(b);
+    // It then swallows the next record's type; what is left no longer parses.
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    SetU32(b, field_at + 4 + 4, 1000);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("critical chunk type") {
+    std::vector<uint8_t> b = *good;
+    b[field_at + 4] = 'G';  // "GAMA"
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  }
+  SECTION("a 1.1 header too short for the field") {
+    auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), {});
+    REQUIRE(plain.ok());
+    std::vector<uint8_t> b = *plain;
+    SetU16(b, kMinorAt, 1);
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
   }
 }
 

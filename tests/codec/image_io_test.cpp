@@ -51,7 +51,22 @@ struct RawPng {
   bool gray_trns = false;
   uint16_t gray_trns_value = 0;
   std::vector<std::vector<uint8_t>> rows;  // packed rows as libpng wants them
+  // Chunks written raw, before the image data and after it.
+  std::vector<MetadataChunk> before, after;
 };
+
+// png_unknown_chunk entries for `chunks`, pointing into them.
+std::vector<png_unknown_chunk> UnknownChunks(std::vector<MetadataChunk>& chunks, png_byte where) {
+  std::vector<png_unknown_chunk> out(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    std::memset(&out[i], 0, sizeof(out[i]));
+    std::memcpy(out[i].name, chunks[i].type.data(), 4);
+    out[i].data = chunks[i].data.data();
+    out[i].size = chunks[i].data.size();
+    out[i].location = where;
+  }
+  return out;
+}
 
 void AppendFn(png_structp png, png_bytep data, png_size_t n) {
   auto* out = static_cast<std::vector<uint8_t>*>(png_get_io_ptr(png));
@@ -82,9 +97,14 @@ std::vector<uint8_t> WriteRawPng(RawPng& p) {
   }
   std::vector<png_bytep> row_ptrs;
   for (auto& r : p.rows) row_ptrs.push_back(r.data());
+  std::vector<png_unknown_chunk> before = UnknownChunks(p.before, PNG_HAVE_PLTE);
+  std::vector<png_unknown_chunk> after = UnknownChunks(p.after, PNG_AFTER_IDAT);
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, nullptr, 0);
+  if (!before.empty()) png_set_unknown_chunks(png, info, before.data(), static_cast<int>(before.size()));
   png_write_info(png, info);
   png_write_image(png, row_ptrs.data());
-  png_write_end(png, nullptr);
+  if (!after.empty()) png_set_unknown_chunks(png, info, after.data(), static_cast<int>(after.size()));
+  png_write_end(png, info);
   png_destroy_write_struct(&png, &info);
   return out;
 }
@@ -499,6 +519,100 @@ TEST_CASE("EncodePnm writes P6 for RGB and P5 for gray, refuses alpha", "[image_
         StatusCode::kUnsupported);
   CHECK(EncodePnm(MakeImage(2, 2, ChannelLayout::kGrayAlpha)).status().code() ==
         StatusCode::kUnsupported);
+}
+
+std::vector<std::string> Types(const std::vector<MetadataChunk>& metadata) {
+  std::vector<std::string> out;
+  for (const auto& m : metadata) out.push_back(m.type);
+  return out;
+}
+
+RawPng GrayPng(int width, int height) {
+  RawPng p;
+  p.width = width;
+  p.height = height;
+  for (int y = 0; y < height; ++y) {
+    p.rows.emplace_back(static_cast<size_t>(width));
+    for (int x = 0; x < width; ++x) p.rows.back()[x] = static_cast<uint8_t>(x * 40 + y);
+  }
+  return p;
+}
+
+TEST_CASE("PNG metadata is read in file order and written back verbatim", "[image_io]") {
+  RawPng p = GrayPng(5, 3);
+  p.before = {{"gAMA", {0, 0, 0xb1, 0x8f}},
+              {"iCCP", {'s', 'R', 'G', 'B', 0, 0, 0x78, 0x9c, 1, 2, 3}},  // kept raw, not parsed
+              {"bKGD", {0, 7}},
+              {"prVt", {9, 9}},    // unknown, safe to copy: kept
+              {"prvT", {8}}};      // unknown, unsafe to copy: left out
+  p.after = {{"tEXt", {'C', 'o', 'm', 'm', 'e', 'n', 't', 0, 'h', 'i'}}, {"tIME", {7, 234, 11, 26, 12, 0, 0}}};
+  const std::vector<uint8_t> png = WriteRawPng(p);
+  REQUIRE(!png.empty());
+  auto image = Decode(png);
+  REQUIRE(image.ok());
+  CHECK(image->pixels[1] == 40);
+  CHECK(Types(image->metadata) ==
+        std::vector<std::string>{"gAMA", "iCCP", "bKGD", "prVt", "tEXt", "tIME"});
+  CHECK(image->metadata[1].data == p.before[1].data);
+  CHECK(image->metadata[4].data == p.after[0].data);
+
+  // Written back, read again: the same chunks, the same bytes.
+  auto again_png = EncodePng(image.value());
+  REQUIRE(again_png.ok());
+  auto again = Decode(again_png.value());
+  REQUIRE(again.ok());
+  CHECK(again->pixels == image->pixels);
+  REQUIRE(Types(again->metadata) == Types(image->metadata));
+  for (size_t i = 0; i < image->metadata.size(); ++i) {
+    CHECK(again->metadata[i].data == image->metadata[i].data);
+  }
+
+  // Only ancillary chunk types can be written.
+  Image bad = image.value();
+  bad.metadata.push_back({"IDAT", {1}});
+  CHECK(EncodePng(bad).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("PNG metadata tied to the stored form is left out", "[image_io]") {
+  // A palette image's bKGD is a palette index and hIST counts palette
+  // entries: neither means anything once the palette is expanded.
+  RawPng p;
+  p.width = 2;
+  p.height = 1;
+  p.color_type = PNG_COLOR_TYPE_PALETTE;
+  p.palette = {{255, 0, 0}, {0, 0, 255}};
+  p.rows = {{0, 1}};
+  p.before = {{"bKGD", {1}}, {"hIST", {0, 1, 0, 1}}, {"pHYs", {0, 0, 11, 19, 0, 0, 11, 19, 1}}};
+  auto image = Decode(WriteRawPng(p));
+  REQUIRE(image.ok());
+  CHECK(Types(image->metadata) == std::vector<std::string>{"pHYs"});
+  // A 4-bit gray image's bKGD is a 4-bit sample: also left out.
+  RawPng q;
+  q.width = 2;
+  q.height = 1;
+  q.bit_depth = 4;
+  q.rows = {{0x1f}};
+  q.before = {{"bKGD", {0, 3}}};
+  auto low = Decode(WriteRawPng(q));
+  REQUIRE(low.ok());
+  CHECK(low->metadata.empty());
+}
+
+TEST_CASE("a PNG cut after its image data keeps its pixels, loses its trailing chunks",
+          "[image_io]") {
+  RawPng p = GrayPng(6, 4);
+  p.before = {{"gAMA", {0, 0, 0xb1, 0x8f}}};
+  p.after = {{"tEXt", {'A', 0, 'b'}}};
+  const std::vector<uint8_t> png = WriteRawPng(p);
+  auto whole = Decode(png);
+  REQUIRE(whole.ok());
+  CHECK(Types(whole->metadata) == std::vector<std::string>{"gAMA", "tEXt"});
+  // Drop IEND (12 bytes) and most of the tEXt chunk after the image data.
+  const std::vector<uint8_t> cut(png.begin(), png.end() - 12 - 9);
+  auto image = Decode(cut);
+  REQUIRE(image.ok());
+  CHECK(image->pixels == whole->pixels);
+  CHECK(Types(image->metadata) == std::vector<std::string>{"gAMA"});
 }
 
 }  // namespace

@@ -111,6 +111,8 @@ void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels);
 
 // "1.2 MB", "812 B".
 std::string HumanBytes(uint64_t bytes);
+// "iCCP 3.1 kB, tEXt 25 B"; "none" when empty.
+std::string MetadataSummary(const std::vector<picnic::MetadataChunk>& metadata);
 
 // Shows "picnic: NAME 42%" on stderr, rewriting one line, when stderr is a
 // terminal, not quiet, and the job has run long enough to be worth it.

@@ -191,6 +191,16 @@ void AddMaxPixelsOption(CLI::App* cmd, uint64_t* max_pixels) {
       ->capture_default_str();
 }
 
+std::string MetadataSummary(const std::vector<picnic::MetadataChunk>& metadata) {
+  if (metadata.empty()) return "none";
+  std::string out;
+  for (const picnic::MetadataChunk& m : metadata) {
+    if (!out.empty()) out += ", ";
+    out += m.type + " " + HumanBytes(m.data.size());
+  }
+  return out;
+}
+
 std::string HumanBytes(uint64_t bytes) {
   char buf[32];
   if (bytes < 10000) {

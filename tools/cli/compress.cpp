@@ -15,6 +15,7 @@ struct CompressOptions {
   int threads = 0;
   uint64_t max_pixels = picnic::kDefaultMaxPixels;
   bool force = false;
+  bool strip_metadata = false;
 };
 
 void RunCompress(const CompressOptions& opt, CliContext& ctx) {
@@ -29,6 +30,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
         options.max_pixels = opt.max_pixels;
         options.threads = opt.threads;
         PICNIC_ASSIGN_OR_RETURN(picnic::Image image, picnic::ReadImageFile(in, options.max_pixels));
+        if (opt.strip_metadata) image.metadata.clear();
         picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
                                       static_cast<uint64_t>(image.width) * image.height);
         options.progress = progress.Callback();
@@ -84,5 +86,7 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   picnic_cli::AddMaxPixelsOption(cmd, &opt->max_pixels);
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
+  cmd->add_flag("--strip-metadata", opt->strip_metadata,
+                "Leave out PNG metadata (colour profile, text, EXIF...); kept by default");
   cmd->callback([opt, &ctx]() { RunCompress(*opt, ctx); });
 }

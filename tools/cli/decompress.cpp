@@ -46,8 +46,14 @@ void RunDecompress(const DecompressOptions& opt, CliContext& ctx) {
         progress.Finish();
         if (!image.ok()) return image.status();
         picnic_cli::Converted result;
-        PICNIC_ASSIGN_OR_RETURN(result.bytes, WantsPnm(out) ? picnic::EncodePnm(image.value())
-                                                            : picnic::EncodePng(image.value()));
+        const bool pnm = WantsPnm(out);
+        PICNIC_ASSIGN_OR_RETURN(result.bytes, pnm ? picnic::EncodePnm(image.value())
+                                                  : picnic::EncodePng(image.value()));
+        if (pnm && !image->metadata.empty()) {
+          picnic_cli::Note(ctx, picnic_cli::InputLabel(in) + ": metadata (" +
+                                    picnic_cli::MetadataSummary(image->metadata) +
+                                    ") not written: PPM and PGM cannot hold it");
+        }
         result.summary = std::to_string(image->width) + "x" + std::to_string(image->height) + " " +
                          picnic::ChannelLayoutName(image->layout);
         return result;

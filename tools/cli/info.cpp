@@ -15,16 +15,23 @@ struct InfoOptions {
 
 constexpr const char* kTsvHeader =
     "file\twidth\theight\tlayout\tchannels\tmodel\tfingerprint\ttile\tcdf_precision\t"
-    "format\tbytes\tbits_per_subpixel\n";
+    "format\tbytes\tbits_per_subpixel\tmetadata\n";
+
+// Chunk types, comma-separated; "-" for none.
+std::string MetadataTypes(const std::vector<picnic::MetadataChunk>& metadata) {
+  std::string out;
+  for (const picnic::MetadataChunk& m : metadata) out += (out.empty() ? "" : ",") + m.type;
+  return out.empty() ? "-" : out;
+}
 
 void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   const int channels = picnic::NumChannels(info.layout);
   if (tsv) {
-    std::printf("%s\t%d\t%d\t%s\t%d\t%s\t%016" PRIx64 "\t%d\t%d\t%d.%d\t%" PRIu64 "\t%.6f\n",
+    std::printf("%s\t%d\t%d\t%s\t%d\t%s\t%016" PRIx64 "\t%d\t%d\t%d.%d\t%" PRIu64 "\t%.6f\t%s\n",
                 path.c_str(), info.width, info.height, picnic::ChannelLayoutName(info.layout),
                 channels, info.model_name.c_str(), info.model_fingerprint, info.tile_size,
                 info.cdf_precision, info.format_major, info.format_minor, info.file_bytes,
-                info.bits_per_subpixel);
+                info.bits_per_subpixel, MetadataTypes(info.metadata).c_str());
     return;
   }
   std::printf(
@@ -34,21 +41,27 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
       channels == 1 ? "" : "s", info.model_name.c_str(), info.model_fingerprint, info.tile_size,
       info.format_major, info.format_minor, picnic_cli::HumanBytes(info.file_bytes).c_str(),
       info.bits_per_subpixel);
+  if (!info.metadata.empty()) {
+    std::printf("  metadata: %s\n", picnic_cli::MetadataSummary(info.metadata).c_str());
+  }
 }
 
 // An input image (not a .pnc): say what it is and what it costs uncompressed.
 void PrintImage(const std::string& path, const picnic::Image& image, uint64_t bytes, bool tsv) {
   const double bpsp = bytes * 8.0 / static_cast<double>(image.num_subpixels());
   if (tsv) {
-    std::printf("%s\t%d\t%d\t%s\t%d\t-\t-\t-\t-\t-\t%" PRIu64 "\t%.6f\n", path.c_str(),
+    std::printf("%s\t%d\t%d\t%s\t%d\t-\t-\t-\t-\t-\t%" PRIu64 "\t%.6f\t%s\n", path.c_str(),
                 image.width, image.height, picnic::ChannelLayoutName(image.layout),
-                image.channels(), bytes, bpsp);
+                image.channels(), bytes, bpsp, MetadataTypes(image.metadata).c_str());
     return;
   }
   std::printf("%s: %dx%d %s (%d channel%s), not a .pnc file (image), %s, %.4f bits/subpixel\n",
               path.c_str(), image.width, image.height, picnic::ChannelLayoutName(image.layout),
               image.channels(), image.channels() == 1 ? "" : "s",
               picnic_cli::HumanBytes(bytes).c_str(), bpsp);
+  if (!image.metadata.empty()) {
+    std::printf("  metadata: %s\n", picnic_cli::MetadataSummary(image.metadata).c_str());
+  }
 }
 
 void RunInfo(const InfoOptions& opt, CliContext& ctx) {

@@ -867,6 +867,8 @@ void MeasureImage(const ReportOptions& opt, const std::string& path, size_t inde
   auto decoded_input = picnic::DecodeImage(bytes->data(), bytes->size(), picnic::kDefaultMaxPixels);
   const double png_seconds = SecondsSince(png_start);
   if (!decoded_input.ok()) return fail(decoded_input.status());
+  // Pixels only: metadata would count in picnic's file, not in cwebp's.
+  decoded_input->metadata.clear();
   const Image& image = decoded_input.value();
   row->width = image.width;
   row->height = image.height;
@@ -941,18 +943,14 @@ void MeasureImage(const ReportOptions& opt, const std::string& path, size_t inde
     if (!opt.html.empty()) pixel_bits = std::move(nll->pixel_bits);
   }
 
-  // Baselines, from the input PNG when it is one in colour, else from a
-  // PNG of the decoded pixels.
+  // Baselines, from a PNG of the pixels without metadata (cjxl would store
+  // some of it).
   if (!opt.no_baselines && (baselines.webp || baselines.jxl)) {
-    std::string source = path;
     const std::string tmp_png = baselines.tmp_dir + "/input.png";
-    if (!input_is_png || image.layout == picnic::ChannelLayout::kGray ||
-        image.layout == picnic::ChannelLayout::kGrayAlpha) {
-      auto png = picnic::EncodePng(image);
-      Status written = png.ok() ? picnic::WriteFileAtomic(tmp_png, png.value(), true) : png.status();
-      if (!written.ok()) return fail(written);
-      source = tmp_png;
-    }
+    auto png = picnic::EncodePng(image);
+    Status written = png.ok() ? picnic::WriteFileAtomic(tmp_png, png.value(), true) : png.status();
+    if (!written.ok()) return fail(written);
+    const std::string source = tmp_png;
     const std::string webp = baselines.tmp_dir + "/out.webp";
     const std::string jxl = baselines.tmp_dir + "/out.jxl";
     std::string error;
@@ -968,7 +966,7 @@ void MeasureImage(const ReportOptions& opt, const std::string& path, size_t inde
       row->codecs[kJxl9] = RunExternal({"cjxl", source, jxl, "-d", "0", "-e", "9", "--quiet"}, jxl,
                                        {"djxl", jxl, "--quiet"}, &error);
     }
-    if (source == tmp_png) std::remove(tmp_png.c_str());
+    std::remove(tmp_png.c_str());
     if (!error.empty()) picnic_cli::Note(ctx, path + ": baseline skipped: " + error);
   }
 
@@ -1103,7 +1101,8 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
            "included), the model's NLL over the same tiles, the overhead between them, encode "
            "and decode seconds, a verified round trip (else the row says FAILED and the exit "
            "status is 1), and PNG as stored, WebP lossless (cwebp -lossless -exact -z 9) and "
-           "JPEG-XL lossless (cjxl -d 0 -e 7, -e 9) where installed.\n"
+           "JPEG-XL lossless (cjxl -d 0 -e 7, -e 9) where installed. Pixels only: PNG metadata "
+           "is left out of picnic's file and of the baselines' input.\n"
            "Examples:\n"
            "  picnic report photos/valid --json report.json --html report.html\n"
            "  picnic report cifar10/test --every 5 --tile 0 --markdown table.md\n"

@@ -80,6 +80,13 @@ inline void CheckImageIo(const uint8_t* data, size_t size) {
   PICNIC_FUZZ_CHECK(back.ok());
   PICNIC_FUZZ_CHECK(back->pixels == image->pixels && back->layout == image->layout &&
                     back->width == image->width && back->height == image->height);
+  // Metadata comes back as it was read: same chunks, same order, same bytes.
+  PICNIC_FUZZ_CHECK(back->metadata.size() == image->metadata.size());
+  for (size_t i = 0; i < image->metadata.size(); ++i) {
+    PICNIC_FUZZ_CHECK(IsAncillaryChunkType(image->metadata[i].type));
+    PICNIC_FUZZ_CHECK(back->metadata[i].type == image->metadata[i].type &&
+                      back->metadata[i].data == image->metadata[i].data);
+  }
 }
 
 // ------------------------------------------------------------ container
@@ -140,9 +147,17 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
                     r.model_fingerprint == h.model_fingerprint &&
                     r.pixels_crc32 == h.pixels_crc32 && r.model_name == h.model_name &&
                     r.payload_sizes == h.payload_sizes);
+  PICNIC_FUZZ_CHECK(r.metadata.size() == h.metadata.size());
+  for (size_t i = 0; i < h.metadata.size(); ++i) {
+    PICNIC_FUZZ_CHECK(IsAncillaryChunkType(h.metadata[i].type));
+    PICNIC_FUZZ_CHECK(r.metadata[i].type == h.metadata[i].type &&
+                      r.metadata[i].data == h.metadata[i].data);
+  }
+  // The writer's own form: 1.0 without metadata, 1.1 with exactly its field.
   const size_t minimal_header = kFixedHeaderBytes + h.model_name.size() +
-                                4 * h.payload_sizes.size() + 4;
-  if (h.format_minor == kFormatMinor && unlimited->header_bytes == minimal_header) {
+                                4 * h.payload_sizes.size() + MetadataFieldBytes(h.metadata) + 4;
+  if (h.format_minor == (h.metadata.empty() ? 0 : kFormatMinor) &&
+      unlimited->header_bytes == minimal_header) {
     PICNIC_FUZZ_CHECK(written->size() == size &&
                       std::memcmp(written->data(), data, size) == 0);
   }

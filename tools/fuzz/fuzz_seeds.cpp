@@ -75,7 +75,15 @@ int WriteCodecSeeds(const std::string& out) {
   picnic::Image flat = picnic::MakeImage(10, 10, ChannelLayout::kGray);
   auto flat_bytes = picnic::Encode(flat, {});
   if (!flat_bytes.ok() || !WriteBytes(out + "/decode/flat.pnc", *flat_bytes)) return -1;
-  return n + 1;
+  // Format 1.1: metadata chunks in the header.
+  picnic::Image meta = SeedImage(6, 4, ChannelLayout::kRgb, 99);
+  meta.metadata = {{"gAMA", {0, 0, 0xb1, 0x8f}}, {"tEXt", {'a', 0, 'b'}}, {"prVt", {}}};
+  auto meta_bytes = picnic::Encode(meta, {});
+  if (!meta_bytes.ok() || !WriteBytes(out + "/container/meta.pnc", *meta_bytes) ||
+      !WriteBytes(out + "/decode/meta.pnc", *meta_bytes)) {
+    return -1;
+  }
+  return n + 2;
 }
 
 int WriteImageSeeds(const std::string& out) {
@@ -83,7 +91,9 @@ int WriteImageSeeds(const std::string& out) {
   const ChannelLayout layouts[] = {ChannelLayout::kGray, ChannelLayout::kGrayAlpha,
                                    ChannelLayout::kRgb, ChannelLayout::kRgba};
   for (ChannelLayout layout : layouts) {
-    auto png = picnic::EncodePng(SeedImage(5 + n, 3 + n, layout, 100 + n));
+    picnic::Image image = SeedImage(5 + n, 3 + n, layout, 100 + n);
+    if (n == 2) image.metadata = {{"iCCP", {'p', 0, 0, 0x78, 0x9c}}, {"pHYs", {0, 0, 1, 0, 0, 0, 1, 0, 0}}};
+    auto png = picnic::EncodePng(image);
     if (!png.ok() || !WriteBytes(out + "/image_io/seed_" + std::to_string(n++) + ".png", *png)) {
       return -1;
     }

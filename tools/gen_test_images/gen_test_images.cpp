@@ -211,6 +211,14 @@ int main(int argc, char** argv) {
   png("rgba_noise_33x17.png", Noise(33, 17, kRgba, 7));
   png("rgb_scene_200x150.png", Scene(200, 150, kRgb, 8));
   png("gray_scene_131x97.png", Scene(131, 97, kGray, 9));
+  {
+    // Metadata that a round trip must keep: gamma, pixel size, text.
+    Image meta = Scene(48, 32, kRgb, 11);
+    meta.metadata = {{"gAMA", {0, 0, 0xb1, 0x8f}},
+                     {"pHYs", {0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1}},
+                     {"tEXt", {'T', 'i', 't', 'l', 'e', 0, 'p', 'i', 'c', 'n', 'i', 'c'}}};
+    png("rgb_metadata_48x32.png", meta);
+  }
   ok = WritePalettePng(dir, "palette_40x30.png", 40, 30, false) && ok;
   ok = WritePalettePng(dir, "palette_trns_41x29.png", 41, 29, true) && ok;
   ok = WritePnm(dir, "rgb_scene_67x45.ppm", Scene(67, 45, kRgb, 10)) && ok;

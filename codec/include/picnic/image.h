@@ -24,11 +24,26 @@ int NumColorChannels(ChannelLayout layout); // 1 or 3 (alpha excluded)
 bool HasAlpha(ChannelLayout layout);
 const char* ChannelLayoutName(ChannelLayout layout);  // "gray", "rgba", ...
 
+// An ancillary PNG chunk kept verbatim: colour profile (iCCP), gamma, text,
+// EXIF and the like. picnic stores them in the .pnc header and writes them
+// back to PNG; the pixels never depend on them.
+struct MetadataChunk {
+  std::string type;           // the PNG chunk type: 4 ASCII letters, first lowercase
+  std::vector<uint8_t> data;  // the chunk's data, without length, type or CRC
+};
+
+// Whether `type` names an ancillary PNG chunk (4 ASCII letters, the first
+// lower case): the only kind picnic stores as metadata.
+bool IsAncillaryChunkType(const std::string& type);
+
 struct Image {
   int width = 0;
   int height = 0;
   ChannelLayout layout = ChannelLayout::kRgb;
   std::vector<uint8_t> pixels;  // [height][width][NumChannels(layout)]
+  // Read from PNG (image_io.h says which chunks), stored by Encode, returned
+  // by Decode, written by EncodePng. Not part of the pixel checksum.
+  std::vector<MetadataChunk> metadata;
 
   int channels() const { return NumChannels(layout); }
   size_t num_subpixels() const {

@@ -17,13 +17,24 @@ namespace picnic {
 // RGBA; 16-bit refused with kUnsupported) or binary PPM (P6) / PGM (P5),
 // recognized by content, not by file name. max_pixels bounds width*height
 // before anything large is allocated (0 = no limit).
+// PNG metadata goes to Image::metadata, raw and in file order, from before
+// and after the image data: colour (iCCP, sRGB, gAMA, cHRM, cICP, mDCv,
+// cLLi, sBIT), text (tEXt, zTXt, iTXt), eXIf, tIME, pHYs, sPLT, oFFs, pCAL,
+// sCAL, bKGD and any unknown safe-to-copy chunk. Left out, because they
+// describe the stored form rather than the image: tRNS (it becomes alpha),
+// hIST, bKGD of palette or sub-8-bit files, unknown unsafe-to-copy chunks.
+// Trailing chunks that cannot be read (a file cut after its image data) are
+// lost; the pixels are not.
 Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels = 0);
 Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels = 0);
 
-// Encodes as PNG (zlib level 6) with the image's own channel layout.
+// Encodes as PNG (zlib level 6) with the image's own channel layout and its
+// metadata chunks, verbatim, before the image data (kInvalidArgument for a
+// chunk type that is not ancillary).
 Result<std::vector<uint8_t>> EncodePng(const Image& image);
 // Encodes RGB as binary PPM (P6) and gray as PGM (P5), maxval 255. Images
-// with alpha are refused (kUnsupported): PPM and PGM have no alpha.
+// with alpha are refused (kUnsupported): PPM and PGM have no alpha. Metadata
+// is not written: PPM and PGM have no place for it.
 Result<std::vector<uint8_t>> EncodePnm(const Image& image);
 
 // Whole-file helpers. ReadFileBytes reads `path` ("-": standard input) to its

@@ -81,8 +81,11 @@ struct FileInfo {
   double bits_per_subpixel = 0;  // file_bytes * 8 / subpixels
   int tiles_per_batch = 0;
   uint64_t num_tiles = 0;
+  std::vector<MetadataChunk> metadata;  // stored PNG chunks (format 1.1)
 };
 
+// Encode stores image.metadata in the header (format 1.1; kLimitExceeded if
+// it needs over 64 KiB) and Decode returns it; clear it to strip metadata.
 Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
 Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
 Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
