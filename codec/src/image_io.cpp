@@ -188,6 +188,14 @@ Status PngError(const PngErrorState& errors) {
   return Status(StatusCode::kCorrupt, "invalid PNG: " + message);
 }
 
+// REQUIRES: width * height does not overflow.
+Status PixelLimitError(uint64_t width, uint64_t height, uint64_t max_pixels) {
+  return Status(StatusCode::kLimitExceeded,
+                "image is " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+                    std::to_string(width * height) + " pixels), over the limit of " +
+                    std::to_string(max_pixels) + " pixels");
+}
+
 Status CheckDimensions(uint64_t width, uint64_t height, int channels, uint64_t max_pixels,
                        const char* format) {
   if (width == 0 || height == 0) {
@@ -199,12 +207,7 @@ Status CheckDimensions(uint64_t width, uint64_t height, int channels, uint64_t m
                       std::to_string(height) + " are too large");
   }
   const uint64_t pixels = width * height;  // < 2^62: no overflow
-  if (max_pixels != 0 && pixels > max_pixels) {
-    return Status(StatusCode::kLimitExceeded,
-                  "image is " + std::to_string(width) + "x" + std::to_string(height) + " (" +
-                      std::to_string(pixels) + " pixels), over the limit of " +
-                      std::to_string(max_pixels) + " pixels");
-  }
+  if (max_pixels != 0 && pixels > max_pixels) return PixelLimitError(width, height, max_pixels);
   if (pixels > std::numeric_limits<size_t>::max() / 4 / static_cast<uint64_t>(channels)) {
     return Status(StatusCode::kLimitExceeded, std::string(format) + " is too large to hold in memory");
   }
@@ -514,18 +517,121 @@ Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels)
                 "not a PNG, PPM (P6) or PGM (P5) image (unrecognized content)");
 }
 
-ReadLimitFn ImageReadLimit() {
-  return [](const uint8_t* data, size_t size) -> Result<ReadLimit> {
-    constexpr uint64_t kUnlimited = ~uint64_t{0} - 1;
+namespace {
+
+uint64_t SaturatingMul(uint64_t a, uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<uint64_t>::max() / a) {
+    return std::numeric_limits<uint64_t>::max();
+  }
+  return a * b;
+}
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  return b > std::numeric_limits<uint64_t>::max() - a ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+uint32_t BigEndian32(const uint8_t* p) {
+  return (static_cast<uint32_t>(p[0]) << 24) | (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
+// Stop reading at what is there: the decoder then says what is wrong.
+ReadLimit StopAt(size_t size) { return ReadLimit{size, false, true}; }
+
+// Room for ancillary chunks (profiles, text, EXIF) in a PNG without IEND.
+constexpr uint64_t kPngSlackBytes = uint64_t{64} << 20;
+constexpr size_t kPngIhdrEnd = kPngSignatureSize + 8 + 13 + 4;
+
+bool IsChunkTypeByte(uint8_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// *next: where the walk over the chunks resumes (the input only grows).
+Result<ReadLimit> PngReadLimit(const uint8_t* data, size_t size, uint64_t max_pixels,
+                               uint64_t* next) {
+  if (size < kPngIhdrEnd) return ReadLimit{kPngIhdrEnd, false};
+  if (BigEndian32(data + 8) != 13 || std::memcmp(data + 12, "IHDR", 4) != 0) return StopAt(size);
+  const uint64_t width = BigEndian32(data + 16);
+  const uint64_t height = BigEndian32(data + 20);
+  const int depth = data[24];
+  int channels = 0;
+  switch (data[25]) {
+    case 0: case 3: channels = 1; break;  // gray, palette
+    case 2: channels = 3; break;
+    case 4: channels = 2; break;
+    case 6: channels = 4; break;
+    default: return StopAt(size);
+  }
+  if (width == 0 || height == 0 || depth == 0 || depth > 16) return StopAt(size);
+  if (max_pixels != 0 && width * height > max_pixels) {
+    return PixelLimitError(width, height, max_pixels);
+  }
+  // Filtered rows (interlacing adds at most a filter byte per row and pass),
+  // deflated: a sane encoder stays near the raw size even on noise.
+  const uint64_t row_bytes = 1 + (width * channels * depth + 7) / 8;
+  const uint64_t raw = SaturatingMul(height, row_bytes + 7);
+  const uint64_t cap = SaturatingAdd(SaturatingMul(raw, 2), kPngSlackBytes);
+  uint64_t pos = std::max<uint64_t>(*next, kPngSignatureSize);
+  while (pos + 8 <= size) {
+    const uint32_t length = BigEndian32(data + pos);
+    const uint8_t* type = data + pos + 4;
+    // libpng refuses these; stop and let it say so.
+    if (length > 0x7FFFFFFFu || !IsChunkTypeByte(type[0]) || !IsChunkTypeByte(type[1]) ||
+        !IsChunkTypeByte(type[2]) || !IsChunkTypeByte(type[3])) {
+      return StopAt(size);
+    }
+    const uint64_t end = pos + 12 + length;
+    if (std::memcmp(type, "IEND", 4) == 0) return ReadLimit{end, false, true};
+    pos = end;
+  }
+  *next = pos;
+  if (size >= cap) {
+    return Status(StatusCode::kLimitExceeded,
+                  "PNG goes on for " + std::to_string(size) + " bytes without an end, more than a " +
+                      std::to_string(width) + "x" + std::to_string(height) + " image can need");
+  }
+  return ReadLimit{cap, false};
+}
+
+// Longest PPM/PGM header (comments included) read before giving up.
+constexpr size_t kMaxPnmHeaderBytes = 1 << 16;
+
+Result<ReadLimit> PnmReadLimit(const uint8_t* data, size_t size, uint64_t max_pixels) {
+  const ReadLimit more{std::max<uint64_t>(size + 1, kMaxPnmHeaderBytes), false};
+  if (data[1] != '5' && data[1] != '6') return StopAt(size);  // refused by the decoder
+  size_t pos = 2;
+  uint64_t fields[3] = {0, 0, 0};  // width, height, maxval
+  std::string token;
+  for (uint64_t& field : fields) {
+    const bool got = NextPnmToken(data, size, &pos, &token);
+    // A token that reaches the end of the bytes so far may go on.
+    if (pos >= size) return size >= kMaxPnmHeaderBytes ? StopAt(size) : more;
+    if (!got || !ParsePnmNumber(token, &field)) return StopAt(size);
+  }
+  const uint64_t header = pos + 1;  // one whitespace byte after maxval
+  const uint64_t pixels = SaturatingMul(fields[0], fields[1]);
+  if (max_pixels != 0 && pixels > max_pixels) {
+    // The decoder's own checks come first for absurd sizes (> 2^31 a side).
+    if (fields[0] > INT_MAX || fields[1] > INT_MAX) return StopAt(size);
+    return PixelLimitError(fields[0], fields[1], max_pixels);
+  }
+  const uint64_t sample_bytes = (data[1] == '5' ? 1 : 3) * (fields[2] > 255 ? 2 : 1);
+  return ReadLimit{SaturatingAdd(header, SaturatingMul(pixels, sample_bytes)), false, true};
+}
+
+}  // namespace
+
+ReadLimitFn ImageReadLimit(uint64_t max_pixels) {
+  uint64_t next_chunk = 0;
+  return [max_pixels, next_chunk](const uint8_t* data, size_t size) mutable -> Result<ReadLimit> {
     if (size < kPngSignatureSize) return ReadLimit{kPngSignatureSize, false};
-    if (IsPng(data, size) || IsPnm(data, size)) return ReadLimit{kUnlimited, false};
+    if (IsPng(data, size)) return PngReadLimit(data, size, max_pixels, &next_chunk);
+    if (IsPnm(data, size)) return PnmReadLimit(data, size, max_pixels);
     return Status(StatusCode::kUnsupported,
                   "not a PNG, PPM (P6) or PGM (P5) image (unrecognized content)");
   };
 }
 
 Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels) {
-  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFileBytes(path, ImageReadLimit()));
+  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                          ReadFileBytes(path, ImageReadLimit(max_pixels)));
   return DecodeImage(bytes.data(), bytes.size(), max_pixels);
 }
 
@@ -648,6 +754,10 @@ Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path, const ReadLi
       size_t want = sizeof(buffer);
       if (limit) {
         PICNIC_ASSIGN_OR_RETURN(const ReadLimit allowed, limit(bytes.data(), bytes.size()));
+        if (bytes.size() > allowed.bytes && allowed.stop) {
+          bytes.resize(static_cast<size_t>(allowed.bytes));  // trailing bytes: not ours
+          break;
+        }
         if (bytes.size() > allowed.bytes) {
           return Status(StatusCode::kCorrupt,
                         name + " goes on past the " + std::to_string(allowed.bytes) +

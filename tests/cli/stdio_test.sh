@@ -50,6 +50,17 @@ expect_rc 1 timeout 20 "$PICNIC" info /dev/zero
 expect_rc 1 timeout 20 bash -c "cat a.pnc /dev/zero | '$PICNIC' decompress - -o z.png"
 stderr_has "goes on past the $(stat -c %s a.pnc) bytes"
 [[ ! -e z.png && ! -e z.pnc ]] || fail "a refused input left an output behind"
+# An image followed by more bytes is read to its end (IEND, or the end of
+# the raster) and no further; a PNG that never reaches IEND is refused after
+# a bounded read (twice its raw size plus 64 MiB).
+[[ -f a.png ]] || fail "a.png missing"
+expect_rc 0 timeout 20 bash -c "cat a.png /dev/zero | '$PICNIC' compress --model histogram - -o tail_png.pnc"
+expect_rc 0 "$PICNIC" compare a.png tail_png.pnc
+expect_rc 0 timeout 20 bash -c "cat a.ppm /dev/zero | '$PICNIC' compress --model histogram - -o tail_ppm.pnc"
+expect_rc 0 "$PICNIC" compare a.ppm tail_ppm.pnc
+expect_rc 1 timeout 20 bash -c "{ head -c 33 a.png; tr '\\0' a < /dev/zero; } | '$PICNIC' compress --model histogram - -o endless.pnc"
+stderr_has "without an end"
+[[ ! -e endless.pnc ]] || fail "a refused input left an output behind"
 # info on a .pnc FIFO that never ends: the header says where it stops.
 mkfifo fifo.pnc
 ( cat a.pnc /dev/zero > fifo.pnc 2>/dev/null & )

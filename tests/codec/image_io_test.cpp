@@ -615,5 +615,88 @@ TEST_CASE("a PNG cut after its image data keeps its pixels, loses its trailing c
   CHECK(Types(image->metadata) == std::vector<std::string>{"gAMA"});
 }
 
+// Every prefix of `file`: the limit asks for more than it has seen, or stops
+// exactly at `content` bytes once the end is in view.
+void CheckLimitOnPrefixes(const std::vector<uint8_t>& file, size_t content) {
+  const ReadLimitFn limit = ImageReadLimit();
+  bool stopped = false;
+  for (size_t n = 0; n <= file.size(); ++n) {
+    INFO("first " << n << " bytes");
+    auto l = limit(file.data(), n);
+    REQUIRE(l.ok());
+    CHECK_FALSE(l->final);
+    if (l->stop) {
+      CHECK(l->bytes == content);
+      stopped = true;
+    } else {
+      CHECK_FALSE(stopped);  // once stopped, it stays stopped
+      CHECK(l->bytes > n);
+    }
+  }
+  CHECK(stopped);
+}
+
+TEST_CASE("ImageReadLimit reads a PNG or PPM to its end and no further", "[image_io]") {
+  auto png = EncodePng(RandomImage(9, 7, ChannelLayout::kRgb, 3));
+  REQUIRE(png.ok());
+  CheckLimitOnPrefixes(*png, png->size());
+  const std::string header = "P5\n# a comment\n4 3\n255\n";
+  std::vector<uint8_t> pgm(header.begin(), header.end());
+  pgm.resize(pgm.size() + 12, 200);
+  CheckLimitOnPrefixes(pgm, pgm.size());
+
+  // Trailing bytes (after IEND, after the raster) are not read: a file with
+  // them reads as the image alone.
+  const std::string dir = TempDir();
+  for (const std::vector<uint8_t>* image : {&png.value(), &pgm}) {
+    std::vector<uint8_t> padded = *image;
+    padded.resize(padded.size() + 100000, 'x');
+    REQUIRE(WriteFileAtomic(dir + "/padded", padded, true).ok());
+    auto read = ReadFileBytes(dir + "/padded", ImageReadLimit());
+    REQUIRE(read.ok());
+    CHECK(*read == *image);
+    CHECK(ReadImageFile(dir + "/padded").ok());
+  }
+  RemoveTree(dir);
+}
+
+TEST_CASE("ImageReadLimit bounds a PNG that never ends", "[image_io]") {
+  // A 1x1 PNG whose one "chunk" claims nearly 2 GiB: without an IEND, the
+  // reader gives up at twice the raw size plus 64 MiB.
+  auto png = EncodePng(MakeImage(1, 1, ChannelLayout::kGray));
+  REQUIRE(png.ok());
+  std::vector<uint8_t> endless(png->begin(), png->begin() + 33);  // signature and IHDR
+  const uint8_t chunk[8] = {0x7f, 0xff, 0xff, 0xf0, 't', 'E', 'X', 't'};
+  endless.insert(endless.end(), chunk, chunk + 8);
+  endless.resize(size_t{64} << 20, 0);
+  const ReadLimitFn limit = ImageReadLimit();
+  auto early = limit(endless.data(), 1 << 20);
+  REQUIRE(early.ok());
+  CHECK(early->bytes > (1u << 20));
+  CHECK_FALSE(early->stop);
+  endless.resize(early->bytes, 0);
+  auto late = limit(endless.data(), endless.size());
+  CHECK(late.status().code() == StatusCode::kLimitExceeded);
+}
+
+TEST_CASE("ImageReadLimit stops at the header of an image over max_pixels", "[image_io]") {
+  auto png = EncodePng(MakeImage(40, 30, ChannelLayout::kRgb));
+  REQUIRE(png.ok());
+  auto l = ImageReadLimit(1000)(png->data(), 33);
+  CHECK(l.status().code() == StatusCode::kLimitExceeded);
+  CHECK(l.status().message().find("40x30") != std::string::npos);
+  CHECK(ImageReadLimit(1200)(png->data(), 33).value().stop == false);
+  const std::string dir = TempDir();
+  REQUIRE(WriteFileAtomic(dir + "/big.png", *png, false).ok());
+  CHECK(ReadImageFile(dir + "/big.png", 1000).status().code() == StatusCode::kLimitExceeded);
+  const std::string ppm = "P6 40 30 255\n";
+  std::vector<uint8_t> p(ppm.begin(), ppm.end());
+  p.resize(p.size() + 3600, 1);
+  REQUIRE(WriteFileAtomic(dir + "/big.ppm", p, false).ok());
+  CHECK(ReadImageFile(dir + "/big.ppm", 1000).status().code() == StatusCode::kLimitExceeded);
+  CHECK(ReadImageFile(dir + "/big.ppm", 1200).ok());
+  RemoveTree(dir);
+}
+
 }  // namespace
 }  // namespace picnic

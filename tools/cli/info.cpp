@@ -69,11 +69,13 @@ void RunInfo(const InfoOptions& opt, CliContext& ctx) {
   for (const std::string& path : opt.inputs) {
     // A .pnc file is read no further than its header says it goes (an
     // endless device or pipe cannot hold info up); images to their end.
+    const picnic::ReadLimitFn pnc_limit = picnic::PncReadLimit(0);
+    picnic::ReadLimitFn image_limit = picnic::ImageReadLimit();
     auto bytes = picnic::ReadFileBytes(
-        path, [](const uint8_t* data, size_t size) -> picnic::Result<picnic::ReadLimit> {
-          auto pnc = picnic::PncReadLimit(0)(data, size);
+        path, [&](const uint8_t* data, size_t size) -> picnic::Result<picnic::ReadLimit> {
+          auto pnc = pnc_limit(data, size);
           if (pnc.ok() || pnc.status().code() != picnic::StatusCode::kBadMagic) return pnc;
-          auto image = picnic::ImageReadLimit()(data, size);
+          auto image = image_limit(data, size);
           if (image.ok()) return image;
           return picnic::Status(picnic::StatusCode::kBadMagic,
                                 "neither a .pnc file nor a PNG, PPM (P6) or PGM (P5) image");

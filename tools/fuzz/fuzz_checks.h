@@ -66,6 +66,9 @@ inline std::vector<uint8_t> WithValidHeaderCrc(const uint8_t* data, size_t size)
 
 inline void CheckImageIo(const uint8_t* data, size_t size) {
   constexpr uint64_t kMaxPixels = uint64_t{1} << 22;
+  // The stream reader's limit: more than it was shown, unless it stops.
+  auto limit = ImageReadLimit(kMaxPixels)(data, size);
+  if (limit.ok() && !limit->stop) PICNIC_FUZZ_CHECK(limit->bytes > size);
   auto image = DecodeImage(data, size, kMaxPixels);
   if (!image.ok()) {
     PICNIC_FUZZ_CHECK(image.status().code() != StatusCode::kOk);

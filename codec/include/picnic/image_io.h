@@ -40,18 +40,27 @@ Result<std::vector<uint8_t>> EncodePnm(const Image& image);
 // Whole-file helpers. ReadFileBytes reads `path` ("-": standard input) to its
 // end, asking `limit` (when given) after every read how far it may go: the
 // bytes it may hold in all, and whether the input must end exactly there (a
-// byte more is kCorrupt). A limit always allows more than it has been shown
-// until it is final. ReadImageFile reads with ImageReadLimit.
+// byte more is kCorrupt) or its content ends there (`stop`: nothing after it
+// is read, and bytes already read past it are dropped). A limit always allows
+// more than it has been shown until it is final or stops. ReadImageFile reads
+// with ImageReadLimit.
 struct ReadLimit {
   uint64_t bytes = 0;
   bool final = false;
+  bool stop = false;
 };
 using ReadLimitFn = std::function<Result<ReadLimit>(const uint8_t* data, size_t size)>;
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
                                            const ReadLimitFn& limit = nullptr);
 // Refuses input that does not start like a PNG, PPM or PGM after its first
-// 8 bytes (so that /dev/zero is not read to the end); no limit otherwise.
-ReadLimitFn ImageReadLimit();
+// 8 bytes (so that /dev/zero is not read to the end). A PNG is read up to
+// its IEND chunk; without one, no further than twice the raw size its IHDR
+// gives plus 64 MiB (kLimitExceeded past that). A PPM or PGM is read up to
+// the end of the raster its header gives. Trailing bytes are not read. An
+// image over max_pixels (0: no limit) is refused (kLimitExceeded) as soon as
+// its header is in. The function remembers how far it has walked a PNG's
+// chunks: use a fresh one for every input.
+ReadLimitFn ImageReadLimit(uint64_t max_pixels = 0);
 
 // WriteFileAtomic writes to a temporary file in the same
 // folder, then renames it over `path`; on failure nothing is left behind.
