@@ -93,6 +93,23 @@ uint64_t MetadataFieldBytes(const std::vector<MetadataChunk>& metadata) {
   return bytes;
 }
 
+Status CheckMetadata(const std::vector<MetadataChunk>& metadata) {
+  for (const MetadataChunk& m : metadata) {
+    if (!IsAncillaryChunkType(m.type)) {
+      return Status(StatusCode::kInvalidArgument,
+                    "metadata chunk type \"" + m.type + "\" is not an ancillary PNG chunk");
+    }
+  }
+  const uint64_t bytes = MetadataFieldBytes(metadata);
+  if (bytes > kMaxMetadataFieldBytes) {
+    return Status(StatusCode::kLimitExceeded,
+                  "image metadata takes " + std::to_string(bytes) +
+                      " bytes; a .pnc file holds at most " +
+                      std::to_string(kMaxMetadataFieldBytes) + " (strip it to compress)");
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
                                             const std::vector<std::vector<uint8_t>>& payloads) {
   if (!IsValidModelName(header.model_name)) {
@@ -105,19 +122,8 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
       payloads.size() != CountTiles(header.width, header.height, header.tile_size)) {
     return Status(StatusCode::kInvalidArgument, "inconsistent container header");
   }
-  for (const MetadataChunk& m : header.metadata) {
-    if (!IsAncillaryChunkType(m.type)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "metadata chunk type \"" + m.type + "\" is not an ancillary PNG chunk");
-    }
-  }
+  PICNIC_RETURN_IF_ERROR(CheckMetadata(header.metadata));
   const uint64_t metadata_bytes = MetadataFieldBytes(header.metadata);
-  if (metadata_bytes > kMaxMetadataFieldBytes) {
-    return Status(StatusCode::kLimitExceeded,
-                  "image metadata takes " + std::to_string(metadata_bytes) +
-                      " bytes; a .pnc file holds at most " +
-                      std::to_string(kMaxMetadataFieldBytes));
-  }
   const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() +
                                   4ull * payloads.size() + metadata_bytes + kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {

@@ -54,6 +54,9 @@ struct ContainerHeader {
 // field's own length word and each chunk's 8 bytes of type and length.
 uint64_t MetadataFieldBytes(const std::vector<MetadataChunk>& metadata);
 constexpr uint64_t kMaxMetadataFieldBytes = kMaxHeaderExtensionBytes;
+// kInvalidArgument for a chunk type that is not ancillary, kLimitExceeded
+// for metadata over kMaxMetadataFieldBytes: what WriteContainer refuses.
+Status CheckMetadata(const std::vector<MetadataChunk>& metadata);
 
 struct ParsedContainer {
   ContainerHeader header;

@@ -86,18 +86,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   header.pixels_crc32 = PixelsCrc32(image.pixels);
   header.metadata = image.metadata;
   // Checked before the (long) coding: WriteContainer would refuse it after.
-  for (const MetadataChunk& m : image.metadata) {
-    if (!IsAncillaryChunkType(m.type)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "metadata chunk type \"" + m.type + "\" is not an ancillary PNG chunk");
-    }
-  }
-  if (MetadataFieldBytes(image.metadata) > kMaxMetadataFieldBytes) {
-    return Status(StatusCode::kLimitExceeded,
-                  "image metadata takes " + std::to_string(MetadataFieldBytes(image.metadata)) +
-                      " bytes; a .pnc file holds at most " +
-                      std::to_string(kMaxMetadataFieldBytes) + " (strip it to compress)");
-  }
+  PICNIC_RETURN_IF_ERROR(CheckMetadata(image.metadata));
   if (!IsValidModelName(header.model_name)) {
     return Status(StatusCode::kModelError, "model name \"" + header.model_name +
                                                "\" cannot be stored (1-255 printable ASCII)");
