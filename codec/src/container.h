@@ -50,9 +50,10 @@ struct ContainerHeader {
   std::vector<MetadataChunk> metadata;  // 1.1: ancillary PNG chunks, verbatim
 };
 
-// The most metadata one file can hold: the header extension cap less the
-// field's own length word and each chunk's 8 bytes of type and length.
+// Bytes the 1.1 metadata field takes in the header: its length word, then
+// per chunk 8 bytes of type and length and the data; 0 without metadata.
 uint64_t MetadataFieldBytes(const std::vector<MetadataChunk>& metadata);
+// The most one file can hold: the whole header extension area.
 constexpr uint64_t kMaxMetadataFieldBytes = kMaxHeaderExtensionBytes;
 // kInvalidArgument for a chunk type that is not ancillary, kLimitExceeded
 // for metadata over kMaxMetadataFieldBytes: what WriteContainer refuses.

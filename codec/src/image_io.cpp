@@ -188,6 +188,19 @@ Status PngError(const PngErrorState& errors) {
   return Status(StatusCode::kCorrupt, "invalid PNG: " + message);
 }
 
+// Samples per pixel as a PNG of this colour type stores them (a palette
+// index is one); 0 for a colour type PNG does not define.
+int PngStoredChannels(int color_type) {
+  switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY:
+    case PNG_COLOR_TYPE_PALETTE: return 1;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+    case PNG_COLOR_TYPE_RGB: return 3;
+    case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+  }
+  return 0;
+}
+
 // REQUIRES: width * height does not overflow.
 Status PixelLimitError(uint64_t width, uint64_t height, uint64_t max_pixels) {
   return Status(StatusCode::kLimitExceeded,
@@ -265,13 +278,7 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
   // pixels its header promises: fail now rather than allocate for them.
   // The bound uses the stored (pre-expansion) bits per pixel.
   constexpr uint64_t kMaxInflateRatio = 1032;
-  int stored_channels = 1;
-  switch (header.color_type) {
-    case PNG_COLOR_TYPE_GRAY_ALPHA: stored_channels = 2; break;
-    case PNG_COLOR_TYPE_RGB: stored_channels = 3; break;
-    case PNG_COLOR_TYPE_RGB_ALPHA: stored_channels = 4; break;
-    default: stored_channels = 1; break;  // gray, palette
-  }
+  const int stored_channels = PngStoredChannels(header.color_type);  // libpng checked it
   // pixels * channels < 2^62 (CheckDimensions), so this cannot overflow.
   const uint64_t stored_bytes =
       static_cast<uint64_t>(header.width) * header.height * stored_channels / 8 * header.bit_depth;
@@ -551,15 +558,8 @@ Result<ReadLimit> PngReadLimit(const uint8_t* data, size_t size, uint64_t max_pi
   const uint64_t width = BigEndian32(data + 16);
   const uint64_t height = BigEndian32(data + 20);
   const int depth = data[24];
-  int channels = 0;
-  switch (data[25]) {
-    case 0: case 3: channels = 1; break;  // gray, palette
-    case 2: channels = 3; break;
-    case 4: channels = 2; break;
-    case 6: channels = 4; break;
-    default: return StopAt(size);
-  }
-  if (width == 0 || height == 0 || depth == 0 || depth > 16) return StopAt(size);
+  const int channels = PngStoredChannels(data[25]);
+  if (channels == 0 || width == 0 || height == 0 || depth == 0 || depth > 16) return StopAt(size);
   if (max_pixels != 0 && width * height > max_pixels) {
     return PixelLimitError(width, height, max_pixels);
   }

@@ -950,20 +950,19 @@ void MeasureImage(const ReportOptions& opt, const std::string& path, size_t inde
     auto png = picnic::EncodePng(image);
     Status written = png.ok() ? picnic::WriteFileAtomic(tmp_png, png.value(), true) : png.status();
     if (!written.ok()) return fail(written);
-    const std::string source = tmp_png;
     const std::string webp = baselines.tmp_dir + "/out.webp";
     const std::string jxl = baselines.tmp_dir + "/out.jxl";
     std::string error;
     if (baselines.webp) {
       // -exact keeps the RGB under transparent pixels: lossless for every subpixel.
       row->codecs[kWebp] = RunExternal({"cwebp", "-quiet", "-lossless", "-exact", "-z", "9",
-                                        source, "-o", webp},
+                                        tmp_png, "-o", webp},
                                        webp, {"dwebp", "-quiet", webp}, &error);
     }
     if (baselines.jxl) {
-      row->codecs[kJxl7] = RunExternal({"cjxl", source, jxl, "-d", "0", "-e", "7", "--quiet"}, jxl,
+      row->codecs[kJxl7] = RunExternal({"cjxl", tmp_png, jxl, "-d", "0", "-e", "7", "--quiet"}, jxl,
                                        {"djxl", jxl, "--quiet"}, &error);
-      row->codecs[kJxl9] = RunExternal({"cjxl", source, jxl, "-d", "0", "-e", "9", "--quiet"}, jxl,
+      row->codecs[kJxl9] = RunExternal({"cjxl", tmp_png, jxl, "-d", "0", "-e", "9", "--quiet"}, jxl,
                                        {"djxl", jxl, "--quiet"}, &error);
     }
     std::remove(tmp_png.c_str());
