@@ -200,10 +200,12 @@ Status QuantizedCdf::Init(const Distribution& d, int precision) {
     tabulated_ = true;
     return QuantizeCounts(d.counts, precision, table_);
   }
+  tabulated_ = false;
+  integer_ = d.kind == Distribution::Kind::kIntMixture;
+  if (integer_) return InitInt(d.int_mixture);
   if (d.kind != Distribution::Kind::kMixture) {
     return Status(StatusCode::kModelError, "unknown distribution kind");
   }
-  tabulated_ = false;
   const SubpixelMixture& m = d.mixture;
   PICNIC_RETURN_IF_ERROR(CheckMixture(m));
   num_mixtures_ = m.num_mixtures;
@@ -235,6 +237,45 @@ uint32_t QuantizedCdf::MixtureAt(int v) const {
   f = std::min(std::max(f, 0.0), 1.0);
   const uint32_t spare = total - kNumSymbols;
   return static_cast<uint32_t>(v) + static_cast<uint32_t>(std::floor(f * spare));
+}
+
+Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
+  if (m.num_mixtures < 1 || m.num_mixtures > kMaxMixtures) {
+    return Status(StatusCode::kModelError,
+                  "mixture has " + std::to_string(m.num_mixtures) + " components; expected 1.." +
+                      std::to_string(kMaxMixtures));
+  }
+  int32_t max_lw = m.log2_weights[0];
+  for (int k = 1; k < m.num_mixtures; ++k) max_lw = std::max(max_lw, m.log2_weights[k]);
+  num_mixtures_ = 0;
+  int_weight_sum_ = 0;
+  for (int k = 0; k < m.num_mixtures; ++k) {
+    const int64_t below = static_cast<int64_t>(max_lw) - m.log2_weights[k];  // >= 0
+    if (below >= (int64_t{24} << 16)) continue;  // weight < 2^-24: rounds to 0 in Q24
+    const uint64_t w = fixed::Exp2NegQ30(static_cast<uint32_t>(below)) >> 6;
+    if (w == 0) continue;
+    const int32_t mean = std::min(std::max(m.means[k], kIntMinMean), kIntMaxMean);
+    const int32_t ls = std::min(std::max(m.log2_inv_scales[k], kIntMinLog2InvScale), kIntMaxLog2InvScale);
+    int_weights_[num_mixtures_] = w;
+    int_components_[num_mixtures_] = IntLogistic(mean, ls);
+    int_weight_sum_ += w;
+    ++num_mixtures_;
+  }
+  // The largest component has weight exactly 2^24, so the sum is never 0.
+  return Status::Ok();
+}
+
+uint32_t QuantizedCdf::IntMixtureAt(int v) const {
+  const uint32_t total = uint32_t{1} << precision_;
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return total;
+  const int32_t edge = v * 65536 - 32768;  // lower edge of bin v, Q16 bin units
+  uint64_t s = 0;                          // < 16 * 2^24 * 2^31 = 2^59
+  for (int k = 0; k < num_mixtures_; ++k)
+    s += int_weights_[k] * fixed::SigmoidQ31(int_components_[k].T(edge));
+  const uint64_t f = s / int_weight_sum_;  // Q31, <= 2^31
+  const uint64_t spare = total - kNumSymbols;
+  return static_cast<uint32_t>(v) + static_cast<uint32_t>((f * spare) >> 31);
 }
 
 Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {

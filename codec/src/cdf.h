@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "int_logistic.h"
 #include "picnic/mixture.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
@@ -28,6 +29,11 @@ constexpr int kCdfSize = kNumSymbols + 1;
 // fixed-order sum is. It is evaluated on demand: the encoder needs two
 // values per symbol and the decoder's binary search about sixteen, instead of
 // the 256 edges of a table, ten logistics each.
+// kIntMixture: the same mixture in the exact engine's integer form
+// (picnic/mixture.h), all integer arithmetic: weights w_k = 2^(lw_k - max lw)
+// in Q24, F_k(v) = SigmoidQ31(t_k at bin v's lower edge), F = sum w_k F_k /
+// sum w_k (integer division), cdf(v) = v + (F * (2^precision - 256)) >> 31.
+// Monotone because every F_k is; identical on every machine.
 // kCounts: proportional to the frequencies (zeros allowed, not all zero),
 // tabulated exactly in integers (QuantizeCounts).
 class QuantizedCdf {
@@ -36,12 +42,20 @@ class QuantizedCdf {
   // kMaxCdfPrecision]; kModelError for non-finite or unusable parameters.
   Status Init(const Distribution& d, int precision);
   // REQUIRES: Init() returned ok; 0 <= v <= 256.
-  uint32_t operator()(int v) const { return tabulated_ ? table_[v] : MixtureAt(v); }
+  uint32_t operator()(int v) const {
+    return tabulated_ ? table_[v] : integer_ ? IntMixtureAt(v) : MixtureAt(v);
+  }
 
  private:
   uint32_t MixtureAt(int v) const;
+  uint32_t IntMixtureAt(int v) const;
+  Status InitInt(const IntSubpixelMixture& m);
 
   bool tabulated_ = false;
+  bool integer_ = false;
+  uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
+  uint64_t int_weight_sum_ = 0;
+  IntLogistic int_components_[kMaxMixtures];
   uint32_t table_[kNumSymbols + 1];
   int precision_ = 0;
   int num_mixtures_ = 0;

@@ -60,6 +60,46 @@ double LogBinProbability(double mean, double log_scale, int v);
 SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c,
                                const uint8_t* decoded);
 
+// ---- The exact engine's integer form (DESIGN.md, "Determinism") ----
+//
+// The engine outputs kParamsPerMixture*K int32 values per pixel in the same
+// slot layout as above, in units that make the CDF cheap and exact:
+//   logit slot      log2-domain logit (natural logit * log2 e), Q16
+//   mean slot       bin units: subpixel v's bin is [v - 1/2, v + 1/2]
+//                   (mean_bin = (mean + 1) * 127.5), Q16
+//   log-scale slot  log2 of the inverse logistic scale in bin units
+//                   (-log_scale * log2 e - log2 127.5), Q16
+//   coeff slot      the pre-tanh coupling coefficient, Q16
+// The unit conversions are folded into the output layer's weights at export.
+constexpr int kIntParamFrac = 16;
+// log_scale >= kMinLogScale (-7) is log2_inv_scale <= this; the upper clamp
+// (log_scale <= 7) only keeps the arithmetic in range.
+constexpr int32_t kIntMaxLog2InvScale = 203457;
+constexpr int32_t kIntMinLog2InvScale = -1120221;
+constexpr int32_t kIntMinMean = -256 * 65536;
+constexpr int32_t kIntMaxMean = 512 * 65536;
+constexpr int32_t kIntMaxAbsLog2Weight = 1 << 30;
+
+// One subpixel's integer mixture: means already coupled to the decoded
+// channels and clamped, log2 inverse scales clamped, log2 weights already
+// conditioned on the decoded channels (as ChannelMixture does in float).
+struct IntSubpixelMixture {
+  int num_mixtures = 0;
+  std::array<int32_t, kMaxMixtures> log2_weights{};     // Q16, unnormalized
+  std::array<int32_t, kMaxMixtures> means{};            // Q16 bin units
+  std::array<int32_t, kMaxMixtures> log2_inv_scales{};  // Q16
+};
+
+// The integer counterpart of ChannelMixture: pure integer arithmetic
+// (picnic/fixed_math.h), identical on every machine.
+// REQUIRES: 1 <= num_mix <= kMaxMixtures, 0 <= c < 3.
+IntSubpixelMixture IntChannelMixture(const int32_t* raw, int num_mix, int c,
+                                     const uint8_t* decoded);
+
+// log2 of the probability (Q16) that one integer logistic component gives
+// to subpixel value v (bins 0 and 255 take the tails); never below -2^24.
+int32_t IntLog2BinProbability(int32_t mean_q16, int32_t log2_inv_scale_q16, int v);
+
 }  // namespace picnic
 
 #endif  // PICNIC_MIXTURE_H_

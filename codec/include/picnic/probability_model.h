@@ -27,12 +27,16 @@ struct TileShape {
   int height = 0;
 };
 
-// A distribution over the 256 values of one subpixel, in one of two forms;
-// the codec's CDF builder (cdf.h) is the only place either becomes a CDF.
+// A distribution over the 256 values of one subpixel, in one of three forms;
+// the codec's CDF builder (cdf.h) is the only place any becomes a CDF.
+// kIntMixture (the exact engine's) and kCounts are integer arithmetic all the
+// way to the CDF, so files coded with them decode on every machine; kMixture
+// (float, the LibTorch path) only where the float arithmetic matches.
 struct Distribution {
-  enum class Kind { kMixture, kCounts };
+  enum class Kind { kMixture, kCounts, kIntMixture };
   Kind kind = Kind::kMixture;
   SubpixelMixture mixture;          // kind == kMixture
+  IntSubpixelMixture int_mixture;   // kind == kIntMixture
   const uint32_t* counts = nullptr;  // kind == kCounts: kNumSymbols frequencies,
                                      // valid until the next Observe()
 };
