@@ -6,6 +6,13 @@ namespace picnic {
 
 namespace F = torch::nn::functional;
 
+void RecordMax(ActivationMaxima* m, const std::string& name, const torch::Tensor& t) {
+  if (m == nullptr) return;
+  const double v = t.detach().abs().max().item<double>();
+  double& slot = (*m)[name];
+  slot = std::max(slot, v);
+}
+
 int PixelCnnConfig::output_channels() const { return kParamsPerMixture * nr_logistic_mix; }
 
 torch::Tensor ConcatElu(const torch::Tensor& x) {
@@ -90,11 +97,18 @@ GatedResnetImpl::GatedResnetImpl(int filters, int aux_channels, bool vertical, d
 torch::Tensor GatedResnetImpl::forward(const torch::Tensor& x, const torch::Tensor& a) {
   torch::Tensor c1 = vertical_ ? conv1_v(ConcatElu(x)) : conv1_h(ConcatElu(x));
   if (a.defined()) c1 = c1 + nin_aux(ConcatElu(a));
+  RecordMax(maxima_, name_ + ".c1", c1);
   c1 = ConcatElu(c1);
   if (dropout_ > 0 && is_training()) c1 = F::dropout(c1, F::DropoutFuncOptions().p(dropout_).training(true));
   torch::Tensor c2 = vertical_ ? conv2_v(c1) : conv2_h(c1);
   auto halves = c2.chunk(2, 1);
-  return x + halves[0] * torch::sigmoid(halves[1]);
+  torch::Tensor out = x + halves[0] * torch::sigmoid(halves[1]);
+  if (maxima_ != nullptr) {
+    RecordMax(maxima_, name_ + ".h1", halves[0]);
+    RecordMax(maxima_, name_ + ".h2", halves[1]);
+    RecordMax(maxima_, name_ + ".out", out);
+  }
+  return out;
 }
 
 PixelCnnImpl::PixelCnnImpl(const PixelCnnConfig& config) : config_(config) {
@@ -112,12 +126,16 @@ PixelCnnImpl::PixelCnnImpl(const PixelCnnConfig& config) : config_(config) {
   for (int i = 0; i < 3 * n; ++i) {
     up_u->push_back(GatedResnet(f, 0, true, p));
     up_ul->push_back(GatedResnet(f, f, false, p));
+    up_u[i]->as<GatedResnet>()->name_ = "up_u." + std::to_string(i);
+    up_ul[i]->as<GatedResnet>()->name_ = "up_ul." + std::to_string(i);
   }
   // Down pass: n blocks at the lowest resolution, n+1 at the two others;
   // each takes one skip connection from the up pass.
   for (int i = 0; i < 3 * n + 2; ++i) {
     down_u->push_back(GatedResnet(f, f, true, p));
     down_ul->push_back(GatedResnet(f, 2 * f, false, p));
+    down_u[i]->as<GatedResnet>()->name_ = "down_u." + std::to_string(i);
+    down_ul[i]->as<GatedResnet>()->name_ = "down_ul." + std::to_string(i);
   }
   downsample_u1 = register_module("downsample_u1", DownShiftedConv2d(f, f, 2, 3, 2));
   downsample_u2 = register_module("downsample_u2", DownShiftedConv2d(f, f, 2, 3, 2));
@@ -136,9 +154,14 @@ torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor&
   torch::Tensor ones = mask.defined() ? mask.to(x.dtype())
                                       : torch::ones({x.size(0), 1, x.size(2), x.size(3)}, x.options());
   torch::Tensor x_pad = torch::cat({x, ones}, 1);  // [B, 4, H, W]
+  for (auto* list : {&up_u, &up_ul, &down_u, &down_ul}) {
+    for (size_t i = 0; i < (*list)->size(); ++i) (*list)[i]->as<GatedResnet>()->maxima_ = maxima;
+  }
 
   std::vector<torch::Tensor> u_list{DownShift(u_init(x_pad))};
   std::vector<torch::Tensor> ul_list{DownShift(ul_init_v(x_pad)) + RightShift(ul_init_h(x_pad))};
+  RecordMax(maxima, "u_init", u_list[0]);
+  RecordMax(maxima, "ul_init", ul_list[0]);
 
   int block = 0;
   for (int level = 0; level < 3; ++level) {
@@ -149,9 +172,13 @@ torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor&
     if (level == 0) {
       u_list.push_back(downsample_u1(u_list.back()));
       ul_list.push_back(downsample_ul1(ul_list.back()));
+      RecordMax(maxima, "downsample_u1", u_list.back());
+      RecordMax(maxima, "downsample_ul1", ul_list.back());
     } else if (level == 1) {
       u_list.push_back(downsample_u2(u_list.back()));
       ul_list.push_back(downsample_ul2(ul_list.back()));
+      RecordMax(maxima, "downsample_u2", u_list.back());
+      RecordMax(maxima, "downsample_ul2", ul_list.back());
     }
   }
 
@@ -171,9 +198,13 @@ torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor&
     if (level == 0) {
       u = upsample_u1(u);
       ul = upsample_ul1(ul);
+      RecordMax(maxima, "upsample_u1", u);
+      RecordMax(maxima, "upsample_ul1", ul);
     } else if (level == 1) {
       u = upsample_u2(u);
       ul = upsample_ul2(ul);
+      RecordMax(maxima, "upsample_u2", u);
+      RecordMax(maxima, "upsample_ul2", ul);
     }
   }
   return out_nin(torch::elu(ul));

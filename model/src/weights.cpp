@@ -1,7 +1,5 @@
 #include "picnic/weights.h"
 
-#include <unistd.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +7,7 @@
 
 #include "picnic/image_io.h"
 #include "picnic/mixture.h"
+#include "picnic/model_dirs.h"
 
 namespace picnic {
 namespace {
@@ -66,27 +65,6 @@ class Reader {
   const std::vector<uint8_t>& b_;
   size_t pos_ = 0;
 };
-
-std::string ExecutableDir() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : p.parent_path().string();
-}
-
-std::vector<std::string> SearchDirs() {
-  std::vector<std::string> dirs;
-  if (const char* env = std::getenv("PICNIC_WEIGHTS_DIR"); env && *env) dirs.push_back(env);
-  const std::string exe = ExecutableDir();
-  if (!exe.empty()) {
-    dirs.push_back(exe + "/../weights");
-    dirs.push_back(exe + "/../../weights");  // build/tools/picnic -> source weights/
-    dirs.push_back(exe + "/../share/picnic/weights");
-  }
-#ifdef PICNIC_SOURCE_WEIGHTS_DIR
-  dirs.push_back(PICNIC_SOURCE_WEIGHTS_DIR);
-#endif
-  return dirs;
-}
 
 }  // namespace
 
@@ -186,18 +164,9 @@ Result<LoadedWeights> LoadWeights(const std::string& path) {
 }
 
 Result<std::string> FindWeights(const std::string& name_or_path) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;
-  const bool looks_like_path =
-      name_or_path.find('/') != std::string::npos ||
-      (name_or_path.size() > 4 && name_or_path.substr(name_or_path.size() - 4) == kExtension);
-  if (!looks_like_path) {
-    for (const auto& dir : SearchDirs()) {
-      std::string candidate = dir + "/" + name_or_path + kExtension;
-      if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
-    }
-  }
-  if (looks_like_path) {
+  const ModelFileLookup f = FindModelFile(name_or_path, kExtension);
+  if (f.found) return f.path;
+  if (f.looks_like_path) {
     return Status(StatusCode::kModelNotFound, "weights file " + name_or_path + " does not exist");
   }
   return Status(StatusCode::kModelNotFound,
@@ -205,15 +174,6 @@ Result<std::string> FindWeights(const std::string& name_or_path) {
                     " in $PICNIC_WEIGHTS_DIR and the installed weights folders)");
 }
 
-std::vector<std::string> ListWeights() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& dir : SearchDirs()) {
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      if (entry.path().extension() == kExtension) out.push_back(entry.path().string());
-    }
-  }
-  return out;
-}
+std::vector<std::string> ListWeights() { return ListModelFiles(kExtension); }
 
 }  // namespace picnic

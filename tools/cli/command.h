@@ -29,15 +29,12 @@ void AddTrainCommand(CLI::App& app, CliContext& ctx);
 void AddEvalCommand(CLI::App& app, CliContext& ctx);
 void AddSampleCommand(CLI::App& app, CliContext& ctx);
 void AddReportCommand(CLI::App& app, CliContext& ctx);
+void AddExportCommand(CLI::App& app, CliContext& ctx);
 #endif
 
-// The model `picnic compress` uses when --model is not given. The one place
-// to change when the learned model ships ("photo").
-#ifdef PICNIC_WITH_TORCH
+// The model `picnic compress` uses when --model is not given: the shipped
+// photo model, run by the exact engine (weights/photo.pnq) in every build.
 inline constexpr const char* kDefaultModelName = "photo";
-#else
-inline constexpr const char* kDefaultModelName = "histogram";  // no learned models in this build
-#endif
 
 // Every model the CLI can use, for encoding (by name or weights path) and for
 // decoding (by name and fingerprint). Defined in models.cpp.

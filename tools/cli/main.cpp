@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   AddEvalCommand(app, ctx);
   AddSampleCommand(app, ctx);
   AddReportCommand(app, ctx);
+  AddExportCommand(app, ctx);
 #endif
 
   // The first word that is not an option must be a command (top-level

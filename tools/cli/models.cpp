@@ -1,14 +1,16 @@
-// Which models the command line can use.
+// Which models the command line can use: the exact engine's integer models
+// (NAME.pnq) first, in every build; then, with LibTorch, the float PixelCNN++
+// weights (NAME.pnw or a .pnw path: files written by the float path before
+// the engine existed keep decoding); then the codec's built-in "histogram".
 #include "command.h"
+#include "picnic/engine.h"
 
 #ifdef PICNIC_WITH_TORCH
 #include "picnic/pixelcnn_model.h"
 
-// The shipped PixelCNN++ weights (weights/NAME.pnw, $PICNIC_WEIGHTS_DIR, or a
-// weights path), then the codec's built-in models ("histogram").
 picnic::ModelProvider CliModelProvider() {
-  return picnic::TorchModelProvider(picnic::BuiltinModelProvider());
+  return picnic::EngineModelProvider(picnic::TorchModelProvider(picnic::BuiltinModelProvider()));
 }
 #else
-picnic::ModelProvider CliModelProvider() { return picnic::BuiltinModelProvider(); }
+picnic::ModelProvider CliModelProvider() { return picnic::EngineModelProvider(picnic::BuiltinModelProvider()); }
 #endif

@@ -10,10 +10,17 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 namespace picnic {
+
+// Largest |activation| seen per named tensor (the exact engine's names,
+// picnic/engine.h PixelCnnSpec), filled by forward() when set: the
+// exporter's calibration.
+using ActivationMaxima = std::map<std::string, double>;
+void RecordMax(ActivationMaxima* m, const std::string& name, const torch::Tensor& t);
 
 struct PixelCnnConfig {
   int nr_filters = 32;
@@ -74,6 +81,8 @@ class GatedResnetImpl : public torch::nn::Module {
   torch::nn::Conv2d nin_aux{nullptr};
   bool vertical_;
   double dropout_;
+  std::string name_;                     // e.g. "up_u.0", for calibration
+  ActivationMaxima* maxima_ = nullptr;   // set by PixelCnnImpl::forward
 };
 TORCH_MODULE(GatedResnet);
 
@@ -91,6 +100,8 @@ class PixelCnnImpl : public torch::nn::Module {
   // out as picnic/mixture.h describes.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask = {});
   const PixelCnnConfig& config() const { return config_; }
+  // When set, forward() records activation maxima (and costs more).
+  ActivationMaxima* maxima = nullptr;
 
   // Named parameters in a stable order (for saving, EMA and fingerprints).
   std::vector<std::pair<std::string, torch::Tensor>> NamedTensors() const;

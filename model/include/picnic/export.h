@@ -1,0 +1,40 @@
+// Float PixelCNN++ weights -> the exact engine's integer weights
+// (picnic/engine.h): activation exponents from calibration maxima, the unit
+// conversions of the mixture parameters folded into the output layer, and
+// every layer quantized by QuantizeDense, which proves that no accumulator
+// can overflow (or fails, naming the layer).
+#ifndef PICNIC_EXPORT_H_
+#define PICNIC_EXPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "picnic/engine.h"
+#include "picnic/status.h"
+#include "picnic/weights.h"
+
+namespace picnic {
+
+struct ExportOptions {
+  int act_max = 8191;        // activations are int16 within +-act_max
+  double headroom = 2.0;     // exponent leaves this factor above the calibrated maximum
+  int calib_crop = 64;       // calibration crops (side), on a grid over each image
+  int calib_crops_per_image = 4;
+  std::vector<std::string> calib_paths;  // images or folders
+};
+
+struct ExportReport {
+  int calib_images = 0;
+  double worst_accumulator_bound = 0;  // largest sum |w| max|a| + |b| over all layers, / 2^31
+  int clipped_tensors = 0;             // tensors whose calibrated maximum exceeds the int16 range
+};
+
+Result<IntWeights> ExportIntWeights(const LoadedWeights& w, const ExportOptions& options, ExportReport* report);
+
+// The same from tensors and activation maxima (tests use it with made-up weights).
+Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights& w, const ActivationMaxima& maxima,
+                                              const ExportOptions& options, ExportReport* report);
+
+}  // namespace picnic
+
+#endif  // PICNIC_EXPORT_H_
