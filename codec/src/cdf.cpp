@@ -176,7 +176,7 @@ Status MixtureProbabilities(const SubpixelMixture& m, double* pmf) {
     const double inv_scale = std::exp(-log_scale);
     const double mean = m.means[k];
     for (int j = 0; j < kNumSymbols - 1; ++j) {
-      const double x = (2.0 * j + 1.0) / 255.0 - 1.0;  // upper edge of bin j
+      const double x = (2.0 * j + 1.0) / 255.0 - 1.0;  // upper edge of bin j: PixelToUnit(j) + kBinHalfWidth, kept in this exact form (old float files)
       edge[j] = LogisticTails(inv_scale * (x - mean));
     }
     pmf[0] += w * edge[0].below;

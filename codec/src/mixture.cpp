@@ -11,16 +11,14 @@ namespace {
 // log(sigmoid(t)) without overflow.
 double LogSigmoid(double t) { return t >= 0 ? -std::log1p(std::exp(-t)) : t - std::log1p(std::exp(t)); }
 
-double ToUnit(int v) { return v * (2.0 / 255.0) - 1.0; }
-
 }  // namespace
 
 double LogBinProbability(double mean, double log_scale, int v) {
   log_scale = std::max(log_scale, static_cast<double>(kMinLogScale));
   const double inv_scale = std::exp(-log_scale);
-  const double centered = ToUnit(v) - mean;
-  const double plus = inv_scale * (centered + 1.0 / 255.0);
-  const double minus = inv_scale * (centered - 1.0 / 255.0);
+  const double centered = PixelToUnit(v) - mean;
+  const double plus = inv_scale * (centered + kBinHalfWidth);
+  const double minus = inv_scale * (centered - kBinHalfWidth);
   if (v == 0) return LogSigmoid(plus);             // everything below bin 0's upper edge
   if (v == kNumSymbols - 1) return LogSigmoid(-minus);  // everything above bin 255's lower edge
   // sigmoid(plus) - sigmoid(minus), from whichever side loses less precision.
@@ -31,14 +29,14 @@ double LogBinProbability(double mean, double log_scale, int v) {
   // The logistic density is symmetric; use -|mid| so exp() cannot overflow
   // in the right tail (it did: -inf logits for values far above the mean).
   const double mid = -std::fabs(inv_scale * centered);
-  return mid - log_scale - 2.0 * std::log1p(std::exp(mid)) + std::log(2.0 / 255.0);
+  return mid - log_scale - 2.0 * std::log1p(std::exp(mid)) + std::log(2.0 * kBinHalfWidth);
 }
 
 SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c, const uint8_t* decoded) {
   SubpixelMixture m;
   m.num_mixtures = num_mix;
-  const double r = c >= 1 ? ToUnit(decoded[0]) : 0.0;
-  const double g = c >= 2 ? ToUnit(decoded[1]) : 0.0;
+  const double r = c >= 1 ? PixelToUnit(decoded[0]) : 0.0;
+  const double g = c >= 2 ? PixelToUnit(decoded[1]) : 0.0;
   for (int k = 0; k < num_mix; ++k) {
     double logit = raw[MixtureLogitIndex(num_mix, k)];
     const double mean_r = raw[MixtureMeanIndex(num_mix, 0, k)];

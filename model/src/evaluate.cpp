@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "picnic/dataset.h"
+#include "picnic/mixture.h"
 #include "picnic/mixture_loss.h"
 
 namespace picnic {
@@ -162,7 +163,7 @@ Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& op
         if (options.progress) options.progress(static_cast<double>(i * w + j + 1) / (h * w));
       }
     }
-    torch::Tensor values = torch::round((x.narrow(2, 0, h).narrow(3, 0, w) + 1.0) * 127.5)
+    torch::Tensor values = torch::round((x.narrow(2, 0, h).narrow(3, 0, w) + 1.0) * kUnitToBin)
                                .clamp(0, 255)
                                .to(torch::kUInt8)
                                .permute({0, 2, 3, 1})

@@ -234,8 +234,8 @@ Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights& lw, const Act
       double scale = 1, offset = 0;
       const int slot = o < k ? 0 : ((o - k) % (3 * k)) / k + 1;  // 0 logit, 1 mean, 2 log-scale, 3 coeff
       if (slot == 0) scale = kLog2e;
-      if (slot == 1) scale = 127.5, offset = 127.5;
-      if (slot == 2) scale = -kLog2e, offset = -std::log2(127.5);
+      if (slot == 1) scale = kUnitToBin, offset = kUnitToBin;
+      if (slot == 2) scale = -kLog2e, offset = -std::log2(kUnitToBin);
       for (int i = 0; i < f; ++i) w[o * f + i] = static_cast<float>(w[o * f + i] * scale);
       bias[o] = static_cast<float>(bias[o] * scale + offset);
     }

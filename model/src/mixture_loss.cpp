@@ -25,8 +25,8 @@ torch::Tensor DiscretizedMixLogisticNll(const torch::Tensor& x_in, const torch::
 
   torch::Tensor centered = xs - mu;
   torch::Tensor inv_s = torch::exp(-log_scales);
-  torch::Tensor plus_in = inv_s * (centered + 1.0 / 255.0);
-  torch::Tensor min_in = inv_s * (centered - 1.0 / 255.0);
+  torch::Tensor plus_in = inv_s * (centered + kBinHalfWidth);
+  torch::Tensor min_in = inv_s * (centered - kBinHalfWidth);
   // sigmoid(plus) - sigmoid(min) from whichever side loses less precision,
   // as LogBinProbability does: right of the mean both sigmoids round to 1
   // and their difference to 0 (or to one ulp), far from the true bin mass.
@@ -43,7 +43,7 @@ torch::Tensor DiscretizedMixLogisticNll(const torch::Tensor& x_in, const torch::
   const bool f64 = params.dtype() == torch::kFloat64;
   const double tiny = f64 ? 1e-300 : 1e-5;
   torch::Tensor log_interior = torch::where(cdf_delta > tiny, torch::log(torch::clamp_min(cdf_delta, f64 ? 1e-300 : 1e-12)),
-                                            log_pdf_mid + std::log(2.0 / 255.0));
+                                            log_pdf_mid + std::log(2.0 * kBinHalfWidth));
   torch::Tensor log_probs = torch::where(xs < -0.999, log_cdf_plus,
                                          torch::where(xs > 0.999, log_one_minus_cdf_min, log_interior));
   // Sum over the scored channels, then over the mixture components.
@@ -72,7 +72,7 @@ torch::Tensor SampleFromMixture(const torch::Tensor& params, torch::Generator ge
   torch::Tensor v = torch::rand(means.sizes(), gen, means.options()).clamp(1e-5, 1.0 - 1e-5);
   torch::Tensor x = means + torch::exp(log_s) * (torch::log(v) - torch::log(1.0 - v));
   auto quantize = [](const torch::Tensor& t) {
-    return torch::round((t.clamp(-1.0, 1.0) + 1.0) * 127.5) / 127.5 - 1.0;
+    return torch::round((t.clamp(-1.0, 1.0) + 1.0) * kUnitToBin) / kUnitToBin - 1.0;
   };
   torch::Tensor x0 = quantize(x.select(1, 0));
   torch::Tensor x1 = quantize(x.select(1, 1) + coeffs.select(1, 0) * x0);

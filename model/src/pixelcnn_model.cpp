@@ -102,7 +102,7 @@ Status PixelCnnModel::Observe(int y, int x, int c, const std::vector<int>& tile_
     torch::Tensor v = torch::zeros({batch_, 3});
     float* p = v.data_ptr<float>();
     for (int t : tile_ids) {
-      for (int ch = 0; ch < 3; ++ch) p[t * 3 + ch] = decoded_[t * 3 + ch] * (2.0f / 255.0f) - 1.0f;
+      for (int ch = 0; ch < 3; ++ch) p[t * 3 + ch] = PixelToUnitF(decoded_[t * 3 + ch]);
     }
     inc_.SetPixel(y, x, v);
     return Status::Ok();
@@ -143,7 +143,7 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
           for (int xx = 0; xx < r.width; ++xx) {
             for (int c = 0; c < 3; ++c) {
               const uint8_t v = image.at(r.y0 + yy, r.x0 + xx, cc == 1 ? 0 : c);
-              xa[i][c][yy][xx] = v * (2.0f / 255.0f) - 1.0f;
+              xa[i][c][yy][xx] = PixelToUnitF(v);
             }
           }
         }

@@ -13,6 +13,7 @@ struct CompressOptions {
   std::string model = kDefaultModelName;
   int tile_size = picnic::kDefaultTileSize;
   int threads = 0;
+  int tiles_per_batch = 0;
   uint64_t max_pixels = picnic::kDefaultMaxPixels;
   bool force = false;
   bool strip_metadata = false;
@@ -29,6 +30,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
         options.tile_size = opt.tile_size;
         options.max_pixels = opt.max_pixels;
         options.threads = opt.threads;
+        options.tiles_per_batch = opt.tiles_per_batch;
         PICNIC_ASSIGN_OR_RETURN(picnic::Image image, picnic::ReadImageFile(in, options.max_pixels));
         if (opt.strip_metadata) image.metadata.clear();
         picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
@@ -83,6 +85,12 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                   "Tile batches coded in parallel (0: one per core); any setting decodes any file")
       ->type_name("N")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--tiles-per-batch", opt->tiles_per_batch,
+                  "Tiles coded in lockstep, recorded in the file (0: spread over the threads, so the "
+                  "bytes depend on -j; fix it for bytes that do not)")
+      ->type_name("N")
+      ->check(CLI::Range(0, picnic::kMaxTilesPerBatch))
       ->capture_default_str();
   picnic_cli::AddMaxPixelsOption(cmd, &opt->max_pixels);
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");

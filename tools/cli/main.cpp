@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "command.h"
+#include "picnic/engine.h"
 
 int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) write() then fails with EFBIG, which
@@ -17,7 +18,12 @@ int main(int argc, char** argv) {
   CLI::App app("picnic: lossless image compression with a learned (PixelCNN++) "
                "probability model",
                "picnic");
-  app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString());
+  std::string kernels;
+  for (picnic::KernelPath p : picnic::AvailableKernelPaths()) kernels += std::string(" ") + picnic::KernelPathName(p);
+  app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString() +
+                                        "\nfile format: writes 1.0 and 1.1, reads 1.x\n" +
+                                        "exact engine arithmetic: " + std::to_string(picnic::kEngineArithmeticVersion) +
+                                        "\nengine kernel paths on this CPU:" + kernels);
   app.require_subcommand(1);
   // Global flags may come after the subcommand too: picnic compress x.png -v
   app.fallthrough();

@@ -29,6 +29,8 @@ void AddExportCommand(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(255, 32767))->capture_default_str();
   cmd->add_option("--headroom", opt->headroom, "Factor kept above each calibrated maximum")
       ->check(CLI::Range(1.0, 64.0))->capture_default_str();
+  cmd->add_option("--calib-crop", opt->calib_crop, "Calibration crop side (images smaller than it are skipped)")
+      ->check(CLI::Range(4, 4096))->capture_default_str();
   cmd->add_option("--calib-crops", opt->calib_crops_per_image, "Calibration crops per image")
       ->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_flag("-f,--force", *force, "Overwrite the output");

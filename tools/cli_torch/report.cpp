@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "command.h"
+#include "picnic/engine.h"
 #include "picnic/dataset.h"
 #include "picnic/image_io.h"
 #include "picnic/pixelcnn_model.h"
@@ -1031,8 +1032,20 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
     rc.model_name = opt.model;
     rc.notes.push_back("model " + opt.model + " has no network, so no NLL: NLL columns are n/a");
   }
-  const picnic::ModelProvider provider = ReportProvider(
+  picnic::ModelProvider provider = ReportProvider(
       opt.model, weights ? weights->path : "", weights ? weights->fingerprint : 0);
+  // Files are coded as compress codes them: by the exact engine when the
+  // model has integer weights (NAME.pnq); the NLL stays the float model's.
+  if (weights) {
+    auto int_path = picnic::FindIntWeights(opt.model);
+    if (int_path.ok()) {
+      auto iw = picnic::LoadIntWeights(int_path.value());
+      if (!iw.ok()) return ReportError(ctx, "", iw.status());
+      provider = CliModelProvider();
+      rc.notes.push_back("files coded by the exact integer engine (" + int_path.value() + ", fingerprint " +
+                         Hex16(iw->fingerprint) + "); NLL from the float weights " + weights->path);
+    }
+  }
 
   Baselines baselines;
   if (!opt.no_baselines) {

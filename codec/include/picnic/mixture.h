@@ -23,6 +23,16 @@ constexpr int kParamsPerMixture = 10;  // 1 logit + 3 means + 3 log-scales + 3 c
 constexpr float kMinLogScale = -7.0f;
 constexpr int kNumSymbols = 256;  // 8-bit subpixels
 
+// The discretized-logistic conventions (PixelCNN++), stated once for the
+// loss, the float and integer CDFs, the network input and the exporter:
+// subpixel v sits at v * 2/255 - 1 in the network's [-1, 1] scale, and its
+// bin reaches kBinHalfWidth either side (bins 0 and 255 also take the tails).
+constexpr double kBinHalfWidth = 1.0 / 255.0;
+// One bin is 1 / kUnitToBin of the [-1, 1] scale: mean_bin = (mean + 1) * kUnitToBin.
+constexpr double kUnitToBin = 127.5;
+constexpr double PixelToUnit(int v) { return v * (2.0 / 255.0) - 1.0; }
+constexpr float PixelToUnitF(int v) { return v * (2.0f / 255.0f) - 1.0f; }  // the network's float input
+
 constexpr int MixtureLogitIndex(int /*num_mix*/, int k) { return k; }
 constexpr int MixtureMeanIndex(int num_mix, int c, int k) { return num_mix + c * 3 * num_mix + k; }
 constexpr int MixtureLogScaleIndex(int num_mix, int c, int k) {

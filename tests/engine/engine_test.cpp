@@ -1,0 +1,229 @@
+// The exact engine (picnic/engine.h): every kernel path and thread count
+// computes the same numbers, layer by layer and file by file; round trips
+// on extreme images; the weights format refuses damage; the quantizer
+// refuses what it cannot prove.
+#include "picnic/engine.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "engine_test_util.h"
+#include "picnic/picnic.h"
+
+namespace picnic {
+namespace {
+
+using engine_test::ShippedWeights;
+using engine_test::TestImage;
+
+// Encodes `img` with one kernel path and returns the file and the layer hashes.
+struct Coded {
+  std::vector<uint8_t> file;
+  std::map<std::string, uint64_t> hashes;
+};
+
+Coded EncodeWith(const IntWeights& w, KernelPath path, const Image& img, int tile, int threads) {
+  Coded out;
+  std::vector<EngineModel*> models;
+  EncodeOptions opt;
+  opt.model = w.name;
+  opt.tile_size = tile;
+  opt.tiles_per_batch = 2;  // recorded in the file; the default depends on the thread count
+  opt.threads = threads;
+  opt.provider = [&](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+    EngineOptions eo;
+    eo.use_default_kernel = false;
+    eo.kernel = path;
+    eo.hash_layers = true;
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
+    models.push_back(m.get());
+    return std::unique_ptr<ProbabilityModel>(std::move(m));
+  };
+  auto file = Encode(img, opt);
+  REQUIRE(file.ok());
+  out.file = std::move(file).value();
+  return out;
+}
+
+Coded HashesWith(const IntWeights& w, KernelPath path, const Image& img) {
+  // One batch, one model: its hashes cover every layer output of the image.
+  EngineOptions eo;
+  eo.use_default_kernel = false;
+  eo.kernel = path;
+  eo.hash_layers = true;
+  auto m = EngineModel::Create(w, eo);
+  REQUIRE(m.ok());
+  std::shared_ptr<EngineModel> model(std::move(m).value());
+  EncodeOptions opt;
+  opt.model = w.name;
+  opt.tile_size = 16;
+  opt.tiles_per_batch = 1024;
+  opt.threads = 1;
+  opt.provider = [model](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+    // A non-owning view: the test keeps the model to read its hashes.
+    struct View : ProbabilityModel {
+      std::shared_ptr<EngineModel> m;
+      std::string name() const override { return m->name(); }
+      uint64_t fingerprint() const override { return m->fingerprint(); }
+      Status Begin(const std::vector<TileShape>& t, int c) override { return m->Begin(t, c); }
+      Status Predict(int y, int x, int c, const std::vector<int>& ids, Distribution* d) override {
+        return m->Predict(y, x, c, ids, d);
+      }
+      Status Observe(int y, int x, int c, const std::vector<int>& ids, const uint8_t* v) override {
+        return m->Observe(y, x, c, ids, v);
+      }
+    };
+    auto v = std::make_unique<View>();
+    v->m = model;
+    return std::unique_ptr<ProbabilityModel>(std::move(v));
+  };
+  auto file = Encode(img, opt);
+  REQUIRE(file.ok());
+  return {std::move(file).value(), model->LayerHashes()};
+}
+
+TEST_CASE("engine: every kernel path computes the same layers and files", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  const std::vector<KernelPath> paths = AvailableKernelPaths();
+  INFO("kernel paths on this CPU: " << paths.size());
+  REQUIRE(paths.front() == KernelPath::kScalar);
+  for (const Image& img : {TestImage(37, 23, ChannelLayout::kRgb, 1), TestImage(9, 30, ChannelLayout::kGray, 2)}) {
+    const Coded ref = HashesWith(w, KernelPath::kScalar, img);
+    REQUIRE(ref.hashes.size() > 50);
+    for (KernelPath p : paths) {
+      INFO("path " << KernelPathName(p));
+      const Coded got = HashesWith(w, p, img);
+      CHECK(got.file == ref.file);
+      for (const auto& [layer, h] : ref.hashes) {
+        INFO("layer " << layer);
+        CHECK(got.hashes.at(layer) == h);
+      }
+    }
+  }
+}
+
+TEST_CASE("engine: thread counts and batch splits give the same file", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  const Image img = TestImage(40, 33, ChannelLayout::kRgb, 3);
+  const KernelPath best = AvailableKernelPaths().back();
+  const std::vector<uint8_t> one = EncodeWith(w, best, img, 16, 1).file;
+  for (int threads : {2, 3}) CHECK(EncodeWith(w, best, img, 16, threads).file == one);
+  CHECK(EncodeWith(w, KernelPath::kScalar, img, 16, 3).file == one);
+  // And it decodes, with any thread count, to the pixels.
+  for (int threads : {1, 3}) {
+    DecodeOptions d;
+    d.threads = threads;
+    d.provider = EngineModelProvider(nullptr);
+    // The provider finds the shipped weights by fingerprint.
+    auto back = Decode(one.data(), one.size(), d);
+    REQUIRE(back.ok());
+    CHECK(back->pixels == img.pixels);
+  }
+}
+
+TEST_CASE("engine: extreme images round-trip on every path", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  std::vector<Image> images;
+  for (int side : {1, 2, 3, 5}) images.push_back(TestImage(side, side, ChannelLayout::kRgb, 10 + side));
+  for (uint8_t v : {0, 255}) {
+    Image flat = MakeImage(19, 11, ChannelLayout::kRgb);
+    std::fill(flat.pixels.begin(), flat.pixels.end(), v);
+    images.push_back(flat);
+  }
+  Image checker = MakeImage(24, 17, ChannelLayout::kRgb);
+  for (int y = 0; y < 17; ++y)
+    for (int x = 0; x < 24; ++x)
+      for (int c = 0; c < 3; ++c) checker.at(y, x, c) = ((x + y) & 1) ? 255 : 0;
+  images.push_back(checker);
+  images.push_back(engine_test::NoiseImage(21, 14, ChannelLayout::kRgb, 99));
+  images.push_back(engine_test::NoiseImage(13, 12, ChannelLayout::kRgba, 98));
+  images.push_back(TestImage(1, 40, ChannelLayout::kGrayAlpha, 5));
+  images.push_back(TestImage(40, 1, ChannelLayout::kGray, 6));
+  for (KernelPath p : AvailableKernelPaths()) {
+    INFO("path " << KernelPathName(p));
+    for (const Image& img : images) {
+      INFO(img.width << "x" << img.height << " " << ChannelLayoutName(img.layout));
+      const std::vector<uint8_t> file = EncodeWith(w, p, img, 8, 2).file;
+      DecodeOptions d;
+      d.provider = EngineModelProvider(nullptr);
+      auto back = Decode(file.data(), file.size(), d);
+      REQUIRE(back.ok());
+      CHECK(back->pixels == img.pixels);
+    }
+  }
+}
+
+TEST_CASE("engine: the integer weights format refuses damage", "[engine]") {
+  IntWeights w = ShippedWeights("cifar10");
+  std::vector<uint8_t> bytes = SerializeIntWeights(&w);
+  REQUIRE(ParseIntWeights(bytes, "x").ok());
+  for (size_t cut : {size_t{0}, size_t{7}, size_t{40}, bytes.size() / 2, bytes.size() - 1}) {
+    std::vector<uint8_t> b(bytes.begin(), bytes.begin() + cut);
+    CHECK(ParseIntWeights(b, "x").status().code() == StatusCode::kCorrupt);
+  }
+  // Any changed byte of the version, the arithmetic section or the
+  // fingerprint is refused (the free-form metadata JSON is not covered).
+  for (size_t at : {size_t{9}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 20, bytes.size() - 3}) {
+    std::vector<uint8_t> b = bytes;
+    b[at] ^= 0x10;
+    CHECK(ParseIntWeights(b, "x").status().code() == StatusCode::kCorrupt);
+  }
+  // Another arithmetic version is another model: refused by name.
+  IntWeights other = w;
+  other.arithmetic_version = kEngineArithmeticVersion + 1;
+  std::vector<uint8_t> ob = SerializeIntWeights(&other);
+  auto parsed = ParseIntWeights(ob, "x");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->fingerprint != w.fingerprint);
+  auto m = EngineModel::Create(std::move(parsed).value());
+  CHECK(m.status().code() == StatusCode::kModelNotFound);
+}
+
+TEST_CASE("engine: the quantizer proves the accumulator bound or refuses", "[engine]") {
+  DenseFloat d;
+  d.out = 2;
+  d.k = 3;
+  d.w = {0.5f, -0.25f, 0.125f, 1.0f, 2.0f, -3.0f};
+  d.bias = {0.1f, -0.2f};
+  d.in_exp = {10, 10, 10};
+  d.in_max = {8191, 8191, 8191};
+  d.out_exp = {10, 12};
+  auto q = QuantizeDense(d, "small");
+  REQUIRE(q.ok());
+  CHECK(q->worst_bound < 1.0);
+  for (int o = 0; o < 2; ++o) {
+    double sum = 0;
+    const int g = q->shift[o] + d.out_exp[o];
+    for (int k = 0; k < 3; ++k) {
+      CHECK(std::abs(q->w[o * 3 + k]) <= 32767);
+      CHECK(std::abs(q->w[o * 3 + k] / std::ldexp(1.0, g - 10) - d.w[o * 3 + k]) < std::ldexp(1.0, 10 - g));
+      sum += std::abs(q->w[o * 3 + k]) * 8191.0;
+    }
+    CHECK(sum + std::abs(q->bias[o]) < 2147483648.0);
+  }
+  // Weights so large that even the coarsest exponent overflows: refused.
+  DenseFloat big = d;
+  big.w = {1e9f, 1e9f, 1e9f, 1, 1, 1};
+  big.in_exp = {0, 0, 0};
+  big.out_exp = {0, 0};
+  auto bad = QuantizeDense(big, "huge");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+  CHECK(bad.status().message().find("huge") != std::string::npos);
+}
+
+TEST_CASE("engine: PICNIC_ENGINE_KERNEL picks a path or is refused", "[engine]") {
+  setenv("PICNIC_ENGINE_KERNEL", "scalar", 1);
+  auto p = DefaultKernelPath();
+  REQUIRE(p.ok());
+  CHECK(*p == KernelPath::kScalar);
+  setenv("PICNIC_ENGINE_KERNEL", "nonsense", 1);
+  CHECK(DefaultKernelPath().status().code() == StatusCode::kInvalidArgument);
+  unsetenv("PICNIC_ENGINE_KERNEL");
+  CHECK(DefaultKernelPath().ok());
+}
+
+}  // namespace
+}  // namespace picnic

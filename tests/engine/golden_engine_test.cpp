@@ -1,0 +1,97 @@
+// Golden files of the exact engine: made once with the shipped integer
+// weights (weights/photo.pnq, weights/cifar10.pnq) and committed; every test
+// run, on whatever machine, compiler and kernel path runs it, must decode
+// them to the same pixels. They never change: a change of arithmetic or of
+// shipped integer weights needs new fingerprints, and the old weights stay
+// installed so that old files (these included) keep decoding.
+//
+// Write (only when adding a new golden file; never rewrite old ones):
+//   PICNIC_WRITE_GOLDEN=1 build/tests/picnic_engine_tests "[golden]"
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "engine_test_util.h"
+#include "picnic/engine.h"
+#include "picnic/picnic.h"
+
+namespace picnic {
+namespace {
+
+struct Golden {
+  std::string file;
+  std::string model;
+  Image image;
+  int tile_size;
+  int tiles_per_batch;
+};
+
+std::vector<Golden> GoldenSet() {
+  using engine_test::TestImage;
+  return {
+      {"photo_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 21), 16, 4},
+      {"photo_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 22), 64, 0},
+      {"photo_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 23), 8, 3},
+      {"photo_grayalpha_5x3.pnc", "photo", TestImage(5, 3, ChannelLayout::kGrayAlpha, 24), 64, 0},
+      {"photo_rgb_1x1.pnc", "photo", TestImage(1, 1, ChannelLayout::kRgb, 25), 64, 0},
+      {"cifar10_rgb_32x32.pnc", "cifar10", TestImage(32, 32, ChannelLayout::kRgb, 26), 0, 0},
+      {"cifar10_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 27), 16, 2},
+  };
+}
+
+std::string GoldenPath(const std::string& file) {
+  return std::string(PICNIC_SOURCE_DIR) + "/tests/golden/engine/" + file;
+}
+
+TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
+  const bool write = std::getenv("PICNIC_WRITE_GOLDEN") != nullptr;
+  for (const Golden& g : GoldenSet()) {
+    INFO(g.file);
+    const IntWeights w = engine_test::ShippedWeights(g.model);
+    if (write) {
+      EncodeOptions opt;
+      opt.model = g.model;
+      opt.provider = EngineModelProvider(nullptr);
+      opt.tile_size = g.tile_size;
+      opt.tiles_per_batch = g.tiles_per_batch;
+      auto bytes = Encode(g.image, opt);
+      REQUIRE(bytes.ok());
+      std::ofstream(GoldenPath(g.file), std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()),
+                                                                static_cast<std::streamsize>(bytes->size()));
+    }
+    std::ifstream in(GoldenPath(g.file), std::ios::binary);
+    REQUIRE(in.good());
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto info = ReadFileInfo(bytes.data(), bytes.size());
+    REQUIRE(info.ok());
+    CHECK(info->model_name == g.model);
+    // Which weights made it: the shipped ones (or, after they are replaced,
+    // their kept predecessor with this fingerprint).
+    if (info->model_fingerprint != w.fingerprint) WARN(g.file << " was made with earlier shipped weights");
+    for (KernelPath p : AvailableKernelPaths()) {
+      INFO("path " << KernelPathName(p));
+      DecodeOptions d;
+      d.threads = 2;
+      d.provider = [p](const std::string& name, uint64_t fp) -> Result<std::unique_ptr<ProbabilityModel>> {
+        for (const auto& path : ListIntWeights()) {
+          auto iw = LoadIntWeights(path);
+          if (!iw.ok() || iw->fingerprint != fp) continue;
+          EngineOptions eo;
+          eo.use_default_kernel = false;
+          eo.kernel = p;
+          PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(std::move(iw).value(), eo));
+          return std::unique_ptr<ProbabilityModel>(std::move(m));
+        }
+        return Status(StatusCode::kModelNotFound, name);
+      };
+      auto back = Decode(bytes.data(), bytes.size(), d);
+      REQUIRE(back.ok());
+      CHECK(back->layout == g.image.layout);
+      CHECK(back->pixels == g.image.pixels);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace picnic
