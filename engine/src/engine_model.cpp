@@ -707,10 +707,7 @@ ModelProvider EngineModelProvider(ModelProvider fallback) {
       PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(std::move(w)));
       return std::unique_ptr<ProbabilityModel>(std::move(m));
     };
-    // A float weights path (.pnw) is the fallback's.
-    const bool other_file = name.size() > 4 && name.substr(name.size() - 4) == ".pnw";
-    Result<std::string> path = other_file ? Result<std::string>(Status(StatusCode::kModelNotFound, name))
-                                          : FindIntWeights(name);
+    Result<std::string> path = FindIntWeights(name);  // a .pnw path is the fallback's
     if (path.ok()) {
       PICNIC_ASSIGN_OR_RETURN(IntWeights w, LoadIntWeights(*path));
       if (fingerprint == 0 || w.fingerprint == fingerprint) return make(std::move(w));

@@ -182,6 +182,9 @@ Result<IntWeights> LoadIntWeights(const std::string& path) {
 }
 
 Result<std::string> FindIntWeights(const std::string& name_or_path) {
+  // A float weights file (.pnw) is never integer weights, even when it exists.
+  if (name_or_path.size() > 4 && name_or_path.substr(name_or_path.size() - 4) == ".pnw")
+    return Status(StatusCode::kModelNotFound, name_or_path + " holds float weights, not integer weights");
   const ModelFileLookup f = FindModelFile(name_or_path, kIntWeightsExtension);
   if (f.found) return f.path;
   if (f.looks_like_path)
