@@ -140,7 +140,7 @@ struct EngineModel::Impl {
   // x + h1 * sigmoid(h2), at the block's output exponent.
   void Gate(const BlockW& b, const int16_t* x, const int16_t* hh, int16_t* out) {
     for (int i = 0; i < f; ++i) {
-      const int64_t h2_q16 = static_cast<int64_t>(hh[f + i]) << (16 - b.e_h2);
+      const int64_t h2_q16 = static_cast<int64_t>(hh[f + i]) * (int64_t{1} << (16 - b.e_h2));
       const int64_t sig = RoundShift64(fixed::SigmoidQ31(h2_q16), 16);  // Q15
       const int64_t g = RoundShift64(hh[i] * sig, b.e_h1 + 15 - b.e_out);
       out[i] = Clamp16(RoundShift64(x[i], b.e_in - b.e_out) + g);

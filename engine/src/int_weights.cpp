@@ -270,13 +270,18 @@ Result<DenseInt> QuantizeDense(const DenseFloat& d, const std::string& what) {
       std::vector<int32_t> wq(d.k);
       for (int k = 0; k < d.k && fits; ++k) {
         const double v = std::nearbyint(static_cast<double>(row[k]) * std::ldexp(1.0, g - d.in_exp[k]));
-        if (std::fabs(v) > 32767) fits = false;
+        if (!(std::fabs(v) <= 32767)) {
+          fits = false;
+          break;
+        }
         wq[k] = static_cast<int32_t>(v);
         bound += std::fabs(v) * d.in_max[k];
       }
       if (!fits) continue;
       const double b = std::nearbyint(static_cast<double>(d.bias[o]) * std::ldexp(1.0, g));
+      if (!(std::fabs(b) < limit)) continue;
       const double b2 = d.bias2.empty() ? 0 : std::nearbyint(static_cast<double>(d.bias2[o]) * std::ldexp(1.0, g));
+      if (!(std::fabs(b2) < limit)) continue;
       const int shift = g - d.out_exp[o];
       // The rounding term of the requantization joins the sum.
       bound += std::fabs(b) + std::fabs(b2) + (shift > 0 ? std::ldexp(1.0, shift - 1) : 0);

@@ -227,3 +227,56 @@ TEST_CASE("engine: PICNIC_ENGINE_KERNEL picks a path or is refused", "[engine]")
 
 }  // namespace
 }  // namespace picnic
+
+namespace picnic {
+namespace {
+
+// Hostile input with the exact engine (the tiny frozen model: fast): every
+// truncation fails cleanly, every changed payload byte either decodes to the
+// original or is refused, never a wrong image or a crash.
+TEST_CASE("engine: damaged files never decode to wrong pixels", "[engine][hostile]") {
+  auto tiny = LoadIntWeights(std::string(PICNIC_SOURCE_DIR) + "/tests/golden/engine/tiny.pnq");
+  REQUIRE(tiny.ok());
+  const IntWeights w = std::move(tiny).value();
+  ModelProvider provider = [w](const std::string& name, uint64_t fp) -> Result<std::unique_ptr<ProbabilityModel>> {
+    if (fp != 0 && fp != w.fingerprint)
+      return Status(StatusCode::kModelNotFound, "model " + name + " with that fingerprint is not installed");
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w));
+    return std::unique_ptr<ProbabilityModel>(std::move(m));
+  };
+  const Image img = engine_test::TestImage(13, 9, ChannelLayout::kRgba, 31);
+  EncodeOptions opt;
+  opt.model = "tiny";
+  opt.provider = provider;
+  opt.tile_size = 8;
+  auto file = Encode(img, opt);
+  REQUIRE(file.ok());
+  DecodeOptions d;
+  d.provider = provider;
+  d.threads = 1;
+  for (size_t cut = 0; cut < file->size(); ++cut) {
+    auto r = Decode(file->data(), cut, d);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() != StatusCode::kInternal);
+  }
+  int refused = 0, same = 0;
+  for (size_t at = 0; at < file->size(); ++at) {
+    for (uint8_t flip : {0x01, 0x80, 0xff}) {
+      std::vector<uint8_t> b = *file;
+      b[at] ^= flip;
+      auto r = Decode(b.data(), b.size(), d);
+      if (r.ok()) {
+        CHECK(r->pixels == img.pixels);
+        ++same;
+      } else {
+        CHECK(r.status().code() != StatusCode::kInternal);
+        ++refused;
+      }
+    }
+  }
+  CHECK(refused > 0);
+  INFO("decoded unchanged after a flip: " << same);
+}
+
+}  // namespace
+}  // namespace picnic

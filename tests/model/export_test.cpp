@@ -108,3 +108,32 @@ TEST_CASE("export: weights that could overflow an accumulator are refused", "[ex
 
 }  // namespace
 }  // namespace picnic
+
+namespace picnic {
+namespace {
+
+// tests/golden/engine/tiny.pnq: a tiny random network (8 filters, 1 block,
+// 3 components) exported once, frozen, for the fuzzers and hostile-input
+// tests of the exact engine (fast enough to decode thousands of files).
+//   PICNIC_WRITE_GOLDEN=1 build/tests/picnic_model_tests "[golden]"
+TEST_CASE("export: the frozen tiny integer model loads", "[export][golden]") {
+  const std::string path = std::string(PICNIC_SOURCE_DIR) + "/tests/golden/engine/tiny.pnq";
+  if (std::getenv("PICNIC_WRITE_GOLDEN") != nullptr) {
+    LoadedWeights lw = Tiny(9);
+    const ActivationMaxima maxima = Calibrate(lw.model);
+    ExportOptions opt;
+    ExportReport report;
+    auto iw = ExportIntWeightsFromMaxima(lw, maxima, opt, &report);
+    REQUIRE(iw.ok());
+    iw->metadata_json = "{\"what\": \"tiny random PixelCNN++ for tests and fuzzing\"}";
+    REQUIRE(SaveIntWeights(path, &iw.value()).ok());
+  }
+  auto w = LoadIntWeights(path);
+  REQUIRE(w.ok());
+  CHECK(w->name == "tiny");
+  CHECK(w->nr_filters == 8);
+  CHECK(EngineModel::Create(std::move(w).value()).ok());
+}
+
+}  // namespace
+}  // namespace picnic

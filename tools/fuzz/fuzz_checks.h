@@ -25,6 +25,7 @@
 
 #include "cdf.h"
 #include "container.h"
+#include "picnic/engine.h"
 #include "picnic/image_io.h"
 #include "picnic/picnic.h"
 #include "picnic/tiling.h"
@@ -318,13 +319,31 @@ inline void CheckRangeDecoder(const uint8_t* data, size_t size) {
 
 // ------------------------------------------------------------ whole decode
 
-// picnic::Decode with the built-in histogram model. Errors must be errors
+// The models a fuzzed file may name: the frozen tiny integer model
+// (tests/golden/engine/tiny.pnq: the exact engine, fast enough to fuzz) and
+// the built-in histogram model.
+inline ModelProvider FuzzProvider() {
+  static const Result<IntWeights> tiny = LoadIntWeights(PICNIC_FUZZ_TINY_MODEL);
+  return [](const std::string& name, uint64_t fp) -> Result<std::unique_ptr<ProbabilityModel>> {
+    if (tiny.ok() && (fp == tiny->fingerprint || (fp == 0 && name == tiny->name))) {
+      EngineOptions eo;
+      eo.use_default_kernel = false;
+      eo.kernel = AvailableKernelPaths().back();
+      PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(tiny.value(), eo));
+      return std::unique_ptr<ProbabilityModel>(std::move(m));
+    }
+    return BuiltinModelProvider()(name, fp);
+  };
+}
+
+// picnic::Decode with the tiny engine model or the histogram model. Errors must be errors
 // (never kInternal, never kOk without an image); an accepted file must
 // describe an image that encodes and decodes back to itself.
 inline void CheckDecodeBytes(const uint8_t* data, size_t size) {
   DecodeOptions options;
   options.threads = 1;  // libFuzzer and threads mix badly; batches are independent anyway
   options.max_pixels = kFuzzMaxPixels;
+  options.provider = FuzzProvider();
   auto image = Decode(data, size, options);
   if (!image.ok()) {
     const StatusCode code = image.status().code();
@@ -342,6 +361,8 @@ inline void CheckDecodeBytes(const uint8_t* data, size_t size) {
   encode.tile_size = info->tile_size;
   encode.cdf_precision = info->cdf_precision;
   encode.tiles_per_batch = info->tiles_per_batch;
+  encode.model = info->model_name;
+  encode.provider = options.provider;
   auto again = Encode(image.value(), encode);
   PICNIC_FUZZ_CHECK(again.ok());
   auto back = Decode(again->data(), again->size(), options);

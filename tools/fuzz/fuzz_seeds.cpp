@@ -71,6 +71,25 @@ int WriteCodecSeeds(const std::string& out) {
       return -1;
     }
   }
+  // The same kind of images through the exact engine (the tiny model).
+  for (int i = 0; i < 6; ++i) {
+    const Case& c = cases[i];
+    picnic::EncodeOptions opt;
+    opt.model = "tiny";
+    opt.provider = picnic::fuzz::FuzzProvider();
+    opt.tile_size = c.tile;
+    opt.tiles_per_batch = c.batch;
+    opt.cdf_precision = c.precision;
+    opt.threads = 1;
+    auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(100 + i)), opt);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "fuzz_seeds: tiny engine model: %s\n", bytes.status().ToString().c_str());
+      return -1;
+    }
+    const std::string name = "engine_" + std::to_string(i) + ".pnc";
+    if (!WriteBytes(out + "/container/" + name, *bytes) || !WriteBytes(out + "/decode/" + name, *bytes)) return -1;
+    ++n;
+  }
   // A flat image: its payload is empty (the coder's trailing zeros are implicit).
   picnic::Image flat = picnic::MakeImage(10, 10, ChannelLayout::kGray);
   auto flat_bytes = picnic::Encode(flat, {});

@@ -35,3 +35,16 @@ cmp -s x.pnc bad.pnc && fail "corruption did not change the file"
 expect_rc 1 "$PICNIC" decompress bad.pnc -o bad.png
 [[ ! -e bad.png ]] || fail "a failed decode left bad.png behind"
 echo "ok: $count synthetic images and a tiled image round-tripped with the photo model"
+
+# Files of the float LibTorch path (before the exact engine; still written
+# with --model PATH.pnw) keep decoding in LibTorch builds: the decoder finds
+# the float weights by fingerprint after the integer ones.
+expect_rc 0 "$PICNIC" compress --model "$SRC/weights/photo.pnw" -j 1 x.ppm -o float.pnc
+expect_rc 0 "$PICNIC" info float.pnc
+float_fp=$(sed -n 's/.*fingerprint \([0-9a-f]*\).*/\1/p' "$WORK/stdout")
+expect_rc 0 "$PICNIC" info x.pnc
+int_fp=$(sed -n 's/.*fingerprint \([0-9a-f]*\).*/\1/p' "$WORK/stdout")
+[[ -n "$float_fp" && "$float_fp" != "$int_fp" ]] || fail "float and integer files name the same weights ($float_fp)"
+expect_rc 0 "$PICNIC" decompress -j 2 float.pnc -o float.png
+expect_rc 0 "$PICNIC" compare x.ppm float.png
+echo "ok: a float-path file ($float_fp) still decodes beside the exact engine's ($int_fp)"
