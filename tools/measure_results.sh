@@ -6,7 +6,11 @@
 #      the full CIFAR-10 test set;
 #   2. picnic report: photos/valid every 4th image, CIFAR-10 test every 50th,
 #      with PNG / WebP / JPEG-XL baselines;
-#   3. the main job's corpus table (tools/run_corpus.sh --no-setup).
+#   3. the main job's corpus table (tools/run_corpus.sh --no-setup);
+#   4. the exact engine's speed (tools/bench/engine_bench: every kernel
+#      path, 1 and 2 threads, on photos/valid every 4th image).
+#
+# PICNIC_SKIP_EVAL=1 skips step 1 (it only depends on the float weights).
 #
 #   bash tools/measure_results.sh [OUT_DIR]     (default runs/results-DATE)
 #
@@ -26,12 +30,14 @@ mkdir -p "$out"
 say() { echo "measure_results: $*" >&2; }
 say "writing to $out"
 { date -u +%FT%TZ; uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true
-  for w in "$root"/weights/*.pnw; do sha256sum "$w"; done; } > "$out/machine.txt"
+  for w in "$root"/weights/*.pnw "$root"/weights/*.pnq; do sha256sum "$w"; done; } > "$out/machine.txt"
 
-say "eval photo on photos/valid"
-"$picnic" eval --model photo --json --per-image "$data/photos/valid" > "$out/eval_photo.json"
-say "eval cifar10 on the CIFAR-10 test set"
-"$picnic" eval --model cifar10 --json "$data/cifar10/test" > "$out/eval_cifar10.json"
+if [[ "${PICNIC_SKIP_EVAL:-0}" != 1 ]]; then
+  say "eval photo on photos/valid"
+  "$picnic" eval --model photo --json --per-image "$data/photos/valid" > "$out/eval_photo.json"
+  say "eval cifar10 on the CIFAR-10 test set"
+  "$picnic" eval --model cifar10 --json "$data/cifar10/test" > "$out/eval_cifar10.json"
+fi
 
 say "report photos/valid --every 4"
 "$picnic" report --model photo --every 4 "$data/photos/valid" \
@@ -44,10 +50,17 @@ say "corpus (main job)"
 bash "$root/tools/run_corpus.sh" --no-setup --model photo | tee "$out/corpus.txt"
 cp "$root/runs/corpus_photo.md" "$out/corpus_photo.md"
 
+say "engine speed (engine_bench, photos/valid every 4th image)"
+mapfile -t every4 < <(ls "$data"/photos/valid/*.png | LC_ALL=C sort | awk 'NR % 4 == 1')
+"$build_dir/tools/engine_bench" --paths all --threads 1,2 --runs 3 "${every4[@]}" | tee "$out/engine_bench.txt"
+
 python3 - "$out" <<'EOF'
 import json, sys
 out = sys.argv[1]
+import os
 for name in ("eval_photo", "eval_cifar10"):
+    if not os.path.exists(f"{out}/{name}.json"):
+        continue
     r = json.load(open(f"{out}/{name}.json"))
     print(f"{name}: {r['images']} images, NLL {r['nll_bits_per_subpixel']:.3f} bits/subpixel")
 for name in ("report_photos", "report_cifar10"):

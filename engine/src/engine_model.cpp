@@ -84,6 +84,10 @@ struct EngineModel::Impl {
   std::vector<int> up_u[3], up_ul[3], down_u[3], down_ul[3];  // block indices per level
   int e_final = 0;            // exponent of the tensor out_nin's ELU reads
 
+  // ELU of the negative int16 values at each exponent the network uses,
+  // tabulated from fixed::EluQ at load (so identical to it): elu_neg[e][m] = EluQ(-m, e).
+  std::vector<int16_t> elu_neg[16];
+
   bool hash_layers = false;
   std::vector<std::string> hash_names;
   std::vector<uint64_t> hashes;
@@ -128,12 +132,22 @@ struct EngineModel::Impl {
     for (int o = 0; o < d.o; ++o) out[o] = Clamp16(RoundShift64(static_cast<int64_t>(acc[o]) + d.bias[o], d.shift[o]));
     Hash(d.hash_id, out, d.o * sizeof(int16_t));
   }
+  void TabulateElu(int e) {
+    if (!elu_neg[e].empty()) return;
+    elu_neg[e].resize(static_cast<size_t>(act_max) + 1);
+    for (int m = 0; m <= act_max; ++m) elu_neg[e][m] = static_cast<int16_t>(EluQ(-m, e));
+  }
   // concat_elu of `parts` (each c values at its exponent): all elu(p), then all elu(-p).
   void ConcatElu(const int16_t* const* parts, const int* exps, int count, int c, int16_t* out) {
     for (int p = 0; p < count; ++p) {
+      const int16_t* table = elu_neg[exps[p]].data();
+      const int16_t* in = parts[p];
+      int16_t* pos = out + p * c;
+      int16_t* neg = out + (count + p) * c;
       for (int i = 0; i < c; ++i) {
-        out[p * c + i] = static_cast<int16_t>(EluQ(parts[p][i], exps[p]));
-        out[(count + p) * c + i] = static_cast<int16_t>(EluQ(-parts[p][i], exps[p]));
+        const int16_t v = in[i];  // |v| <= act_max
+        pos[i] = v >= 0 ? v : table[-v];
+        neg[i] = v <= 0 ? static_cast<int16_t>(-v) : table[v];
       }
     }
   }
@@ -265,6 +279,12 @@ Status EngineModel::Impl::Load() {
     blocks.push_back(std::move(b));
   }
   PICNIC_ASSIGN_OR_RETURN(e_final, Exp(spec.output_input));
+  for (const BlockW& b : blocks) {
+    TabulateElu(b.e_in);
+    TabulateElu(b.e_c1);
+    for (int e : b.e_aux) TabulateElu(e);
+  }
+  TabulateElu(e_final);
   size_t max_k = 0, max_o = 0;
   auto grow = [&](const Dense& d) {
     max_k = std::max<size_t>(max_k, d.k_pad);
@@ -611,7 +631,10 @@ void EngineModel::Impl::StepAt(int y, int x) {
   }
   // Output layer on elu(ul): int32 Q16 mixture parameters.
   for (int ti = 0; ti < t; ++ti) {
-    for (int i = 0; i < f; ++i) gather[i] = static_cast<int16_t>(EluQ(ul[ti * f + i], e_final));
+    for (int i = 0; i < f; ++i) {
+      const int16_t v = ul[ti * f + i];
+      gather[i] = v >= 0 ? v : elu_neg[e_final][-v];
+    }
     std::fill(gather.begin() + f, gather.begin() + out_nin.k_pad, 0);
     matvec(gather.data(), out_nin.packed.data(), out_nin.k_pad / 2, out_nin.o_pad, acc.data());
     int32_t* p = &raw[static_cast<size_t>(ti) * params];

@@ -42,7 +42,7 @@ std::vector<std::string> Split(const std::string& s) {
 
 int main(int argc, char** argv) {
   std::string model = "photo", paths_arg = "best", threads_arg = "1,2";
-  int runs = 3, tile = picnic::kDefaultTileSize;
+  int runs = 3, tile = picnic::kDefaultTileSize, precision = picnic::kDefaultCdfPrecision;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads" && v) threads_arg = argv[++i];
     else if (a == "--paths" && v) paths_arg = argv[++i];
     else if (a == "--tile" && v) tile = std::atoi(argv[++i]);
+    else if (a == "--precision" && v) precision = std::atoi(argv[++i]);
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|best|LIST] [--tile N] IMAGE|FOLDER...\n", argv[0]);
       return 2;
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
     for (const auto& ts : Split(threads_arg)) {
       const int threads = std::atoi(ts.c_str());
       std::vector<double> enc, dec;
+      uint64_t bytes = 0;
       for (int r = 0; r < runs; ++r) {
         double e = 0, d = 0;
         for (const auto& img : images) {
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
           eo.provider = provider;
           eo.threads = threads;
           eo.tile_size = tile;
+          eo.cdf_precision = precision;
           auto t0 = std::chrono::steady_clock::now();
           auto file = picnic::Encode(img, eo);
           e += Since(t0);
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "engine_bench: encode: %s\n", file.status().ToString().c_str());
             return 1;
           }
+          if (r == 0) bytes += file->size();
           picnic::DecodeOptions dopt;
           dopt.provider = provider;
           dopt.threads = threads;
@@ -157,8 +161,11 @@ int main(int argc, char** argv) {
         dec.push_back(pixels / d);
       }
       const double me = Median(enc), md = Median(dec);
-      std::printf("%-8s %7d %12.0f %12.0f %14.2f %14.2f\n", picnic::KernelPathName(path), threads, me, md,
-                  768.0 * 512 / me, 768.0 * 512 / md);
+      uint64_t subpixels = 0;
+      for (const auto& img : images) subpixels += static_cast<uint64_t>(img.width) * img.height * picnic::NumColorChannels(img.layout);
+      std::printf("%-8s %7d %12.0f %12.0f %14.2f %14.2f   %.4f bits/subpixel (colour), precision %d\n",
+                  picnic::KernelPathName(path), threads, me, md, 768.0 * 512 / me, 768.0 * 512 / md,
+                  bytes * 8.0 / subpixels, precision);
       std::fflush(stdout);
     }
   }
