@@ -7,8 +7,9 @@
 #   2. picnic report: photos/valid every 4th image, CIFAR-10 test every 50th,
 #      with PNG / WebP / JPEG-XL baselines;
 #   3. the main job's corpus table (tools/run_corpus.sh --no-setup);
-#   4. the exact engine's speed (tools/bench/engine_bench: every kernel
-#      path, 1 and 2 threads, on photos/valid every 4th image).
+#   4. the float LibTorch path on the same photos (file size against the
+#      exact engine's: the cost of integer arithmetic);
+#   5. the exact engine's speed (tools/bench/engine_bench).
 #
 # PICNIC_SKIP_EVAL=1 skips step 1 (it only depends on the float weights).
 #
@@ -50,9 +51,14 @@ say "corpus (main job)"
 bash "$root/tools/run_corpus.sh" --no-setup --model photo | tee "$out/corpus.txt"
 cp "$root/runs/corpus_photo.md" "$out/corpus_photo.md"
 
-say "engine speed (engine_bench, photos/valid every 4th image)"
-mapfile -t every4 < <(ls "$data"/photos/valid/*.png | LC_ALL=C sort | awk 'NR % 4 == 1')
-"$build_dir/tools/engine_bench" --paths all --threads 1,2 --runs 3 "${every4[@]}" | tee "$out/engine_bench.txt"
+say "the float path on the same photos (the integer engine's rate cost)"
+"$picnic" report --model "$root/weights/photo.pnw" --every 4 --no-baselines "$data/photos/valid" \
+  --json "$out/report_photos_float.json" -f | tee "$out/report_photos_float.txt"
+
+say "engine speed (engine_bench: every 13th photos/valid image; every path on 2 threads, the default on 1)"
+mapfile -t some < <(ls "$data"/photos/valid/*.png | LC_ALL=C sort | awk 'NR % 13 == 1')
+"$build_dir/tools/engine_bench" --paths all --threads 2 --runs 3 "${some[@]}" | tee "$out/engine_bench.txt"
+"$build_dir/tools/engine_bench" --paths default --threads 1 --runs 3 "${some[@]}" | tail -1 | tee -a "$out/engine_bench.txt"
 
 python3 - "$out" <<'EOF'
 import json, sys
@@ -63,7 +69,7 @@ for name in ("eval_photo", "eval_cifar10"):
         continue
     r = json.load(open(f"{out}/{name}.json"))
     print(f"{name}: {r['images']} images, NLL {r['nll_bits_per_subpixel']:.3f} bits/subpixel")
-for name in ("report_photos", "report_cifar10"):
+for name in ("report_photos", "report_cifar10", "report_photos_float"):
     t = json.load(open(f"{out}/{name}.json"))["total"]
     b = t["baselines"]
     def f(k):

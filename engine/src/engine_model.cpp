@@ -6,6 +6,8 @@
 // all arithmetic as engine.h defines it.
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 
 #include "kernels.h"
 #include "picnic/engine.h"
@@ -724,6 +726,33 @@ Status EngineModel::Observe(int y, int x, int c, const std::vector<int>& tile_id
   return Status::Ok();
 }
 
+namespace {
+
+// Parsed integer weights by path, so that coding many files (or every tile
+// batch's thread) does not read and parse the same file again; a file that
+// changes on disk (size or time) is read again.
+Result<IntWeights> LoadIntWeightsCached(const std::string& path) {
+  static std::mutex mu;
+  static std::map<std::string, std::pair<std::string, std::shared_ptr<const IntWeights>>> cache;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  const auto time = std::filesystem::last_write_time(path, ec);
+  const std::string stamp = std::to_string(size) + ":" + std::to_string(time.time_since_epoch().count());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(path);
+    if (!ec && it != cache.end() && it->second.first == stamp) return *it->second.second;
+  }
+  PICNIC_ASSIGN_OR_RETURN(IntWeights w, LoadIntWeights(path));
+  if (!ec) {
+    std::lock_guard<std::mutex> lock(mu);
+    cache[path] = {stamp, std::make_shared<const IntWeights>(w)};
+  }
+  return w;
+}
+
+}  // namespace
+
 ModelProvider EngineModelProvider(ModelProvider fallback) {
   return [fallback](const std::string& name, uint64_t fingerprint) -> Result<std::unique_ptr<ProbabilityModel>> {
     auto make = [](IntWeights w) -> Result<std::unique_ptr<ProbabilityModel>> {
@@ -732,12 +761,12 @@ ModelProvider EngineModelProvider(ModelProvider fallback) {
     };
     Result<std::string> path = FindIntWeights(name);  // a .pnw path is the fallback's
     if (path.ok()) {
-      PICNIC_ASSIGN_OR_RETURN(IntWeights w, LoadIntWeights(*path));
+      PICNIC_ASSIGN_OR_RETURN(IntWeights w, LoadIntWeightsCached(*path));
       if (fingerprint == 0 || w.fingerprint == fingerprint) return make(std::move(w));
     }
     if (fingerprint != 0) {
       for (const auto& candidate : ListIntWeights()) {
-        Result<IntWeights> w = LoadIntWeights(candidate);
+        Result<IntWeights> w = LoadIntWeightsCached(candidate);
         if (w.ok() && w->fingerprint == fingerprint) return make(std::move(w).value());
       }
     }

@@ -2,10 +2,10 @@
 // several runs) per kernel path and thread count on the given images, and
 // the time a 768x512 image takes at that rate. Every round trip is checked.
 //
-//   engine_bench [--model NAME|PATH] [--runs N] [--threads 1,2] [--paths all|best|scalar,avx2,...]
+//   engine_bench [--model NAME|PATH] [--runs N] [--threads 1,2] [--paths all|default|scalar,avx2,...]
 //                [--tile N] IMAGE|FOLDER...
 //
-// Defaults: --model photo, --runs 3, --threads 1,2, --paths best, --tile 64.
+// Defaults: --model photo, --runs 3, --threads 1,2, --paths default (the path compress uses), --tile 64.
 // Benchmarks on a loaded machine are worthless: stop training first.
 #include <algorithm>
 #include <chrono>
@@ -41,7 +41,7 @@ std::vector<std::string> Split(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model = "photo", paths_arg = "best", threads_arg = "1,2";
+  std::string model = "photo", paths_arg = "default", threads_arg = "1,2";
   int runs = 3, tile = picnic::kDefaultTileSize, precision = picnic::kDefaultCdfPrecision;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     else if (a == "--tile" && v) tile = std::atoi(argv[++i]);
     else if (a == "--precision" && v) precision = std::atoi(argv[++i]);
     else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|best|LIST] [--tile N] IMAGE|FOLDER...\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|default|LIST] [--tile N] IMAGE|FOLDER...\n", argv[0]);
       return 2;
     } else inputs.push_back(a);
   }
@@ -99,7 +99,14 @@ int main(int argc, char** argv) {
   std::vector<picnic::KernelPath> paths;
   const auto available = picnic::AvailableKernelPaths();
   if (paths_arg == "all") paths = available;
-  else if (paths_arg == "best") paths = {available.back()};
+  else if (paths_arg == "default") {
+    auto p = picnic::DefaultKernelPath();
+    if (!p.ok()) {
+      std::fprintf(stderr, "engine_bench: %s\n", p.status().ToString().c_str());
+      return 2;
+    }
+    paths = {*p};
+  }
   else {
     for (const auto& name : Split(paths_arg)) {
       bool found = false;
