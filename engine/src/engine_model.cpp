@@ -49,10 +49,10 @@ struct BlockW {
   int out_hash = -1;
 };
 
-// Activations of one row or one position: [T][width][C] int16 and their exponent.
+// Activations of one row: [T][width][C] int16. Their exponent is the
+// consuming block's (BlockW::e_in, e_aux), fixed by the network's spec.
 struct Act {
   std::vector<int16_t> v;
-  int e = 0;
 };
 
 // Two-row ring of concat_elu values for one block: [2][T][w + pad][2C];
@@ -81,7 +81,7 @@ struct EngineModel::Impl {
   Dense ds_u[2], ds_ul[2];    // [l - 1]: level l - 1 -> l
   Dense us_u[2][4];           // [l - 1]: level l -> l - 1; r0 even, r0 odd, r1 even, r1 odd
   Dense us_ul[2][4];          // [l - 1]: q00 q01 q10 q11
-  int e_u_init = 0, e_ul_init = 0, e_ds_u[2] = {}, e_ds_ul[2] = {}, e_us_u[2] = {}, e_us_ul[2] = {};
+  // Tensor exponents live with the blocks that read them (BlockW).
   std::vector<BlockW> blocks;
   std::vector<int> up_u[3], up_ul[3], down_u[3], down_ul[3];  // block indices per level
   int e_final = 0;            // exponent of the tensor out_nin's ELU reads
@@ -236,14 +236,10 @@ Status EngineModel::Impl::Load() {
   if (ul_init_v.shift != ul_init_h.shift)
     return Status(StatusCode::kCorrupt, "integer weights " + weights.path + ": ul_init parts must share shifts");
   PICNIC_RETURN_IF_ERROR(LoadDense("out_nin", f, params, &out_nin));
-  PICNIC_ASSIGN_OR_RETURN(e_u_init, Exp("u_init"));
-  PICNIC_ASSIGN_OR_RETURN(e_ul_init, Exp("ul_init"));
   for (int l = 1; l <= 2; ++l) {
     const std::string s = std::to_string(l);
     PICNIC_RETURN_IF_ERROR(LoadDense("downsample_u" + s, 2 * 3 * f, f, &ds_u[l - 1]));
     PICNIC_RETURN_IF_ERROR(LoadDense("downsample_ul" + s, 2 * 2 * f, f, &ds_ul[l - 1]));
-    PICNIC_ASSIGN_OR_RETURN(e_ds_u[l - 1], Exp("downsample_u" + s));
-    PICNIC_ASSIGN_OR_RETURN(e_ds_ul[l - 1], Exp("downsample_ul" + s));
   }
   // us_[l - 1] goes from level l to level l - 1: upsample_u2 from level 1, upsample_u1 from level 2.
   for (int l = 1; l <= 2; ++l) {
@@ -255,8 +251,6 @@ Status EngineModel::Impl::Load() {
       PICNIC_RETURN_IF_ERROR(LoadDense(u + parts_u[p], p % 2 == 0 ? f : 2 * f, f, &us_u[l - 1][p]));
       PICNIC_RETURN_IF_ERROR(LoadDense(ul + parts_ul[p], f, f, &us_ul[l - 1][p]));
     }
-    PICNIC_ASSIGN_OR_RETURN(e_us_u[l - 1], Exp(u));
-    PICNIC_ASSIGN_OR_RETURN(e_us_ul[l - 1], Exp(ul));
   }
   const NetworkSpec spec = PixelCnnSpec(n);
   for (const BlockSpec& bs : spec.blocks) {
@@ -364,26 +358,21 @@ void EngineModel::Impl::RowBlock(int bi, int r, const Act& x, const std::vector<
   for (int ti = 0; ti < t; ++ti) {
     for (int j = 0; j < wl; ++j) {
       const int16_t* p = &x.v[(static_cast<size_t>(ti) * wl + j) * f];
-      ConcatElu(&p, &x.e, 1, f, cx.At(cur, ti, j + 1));
+      ConcatElu(&p, &b.e_in, 1, f, cx.At(cur, ti, j + 1));
     }
   }
   std::vector<const int16_t*> parts(aux.size());
-  std::vector<int> exps(aux.size());
   for (int ti = 0; ti < t; ++ti) {
     for (int j = 0; j < wl; ++j) {
       std::memcpy(&gather[0], cx.At(prev, ti, j), row_len * sizeof(int16_t));
       std::memcpy(&gather[row_len], cx.At(cur, ti, j), row_len * sizeof(int16_t));
-      for (size_t a = 0; a < aux.size(); ++a) {
-        parts[a] = &aux[a]->v[(static_cast<size_t>(ti) * wl + j) * f];
-        exps[a] = aux[a]->e;
-      }
-      if (!aux.empty()) ConcatElu(parts.data(), exps.data(), static_cast<int>(aux.size()), f, &gather[2 * row_len]);
+      for (size_t a = 0; a < aux.size(); ++a) parts[a] = &aux[a]->v[(static_cast<size_t>(ti) * wl + j) * f];
+      if (!aux.empty()) ConcatElu(parts.data(), b.e_aux.data(), static_cast<int>(aux.size()), f, &gather[2 * row_len]);
       Run16(b.conv1, tmp16.data());
       const int16_t* c1 = tmp16.data();
       ConcatElu(&c1, &b.e_c1, 1, f, cc.At(cur, ti, j + 1));
     }
   }
-  out->e = b.e_out;
   for (int ti = 0; ti < t; ++ti) {
     for (int j = 0; j < wl; ++j) {
       std::memcpy(&gather[0], cc.At(prev, ti, j), row_len * sizeof(int16_t));
@@ -430,7 +419,6 @@ void EngineModel::Impl::UpURow(int l, int r) {
   const int wl = L.w;
   Act& u0 = L.u_up[0];
   if (l == 0) {
-    u0.e = e_u_init;
     if (r == 0) {
       std::fill(u0.v.begin(), u0.v.end(), 0);  // DownShift: row 0 sees nothing, not even the bias
     } else {
@@ -446,7 +434,6 @@ void EngineModel::Impl::UpURow(int l, int r) {
     }
   } else {
     Level& P = lv[l - 1];
-    u0.e = e_ds_u[l - 1];
     const int prev = (2 * r - 1) & 1, cur = (2 * r) & 1;
     for (int ti = 0; ti < t; ++ti) {
       for (int j = 0; j < wl; ++j) {
@@ -478,7 +465,6 @@ void EngineModel::Impl::DownURow(int l, int r) {
     u = skips.back();
     skips.pop_back();
   } else {
-    deconv_row.e = e_us_u[l];
     deconv_row.v.assign(L.u_deconv.At(r & 1, 0, 0), L.u_deconv.At(r & 1, 0, 0) + static_cast<size_t>(t) * wl * f);
     u = &deconv_row;
   }
@@ -539,7 +525,6 @@ void EngineModel::Impl::UlLow(int l, int r, int c) {
   Level& P = lv[l - 1];
   const size_t tf = static_cast<size_t>(t) * f;
   std::vector<std::vector<int16_t>> skips;
-  std::vector<int> skip_e;
   skips.emplace_back(tf);
   const int prev = (2 * r - 1) & 1, cur = (2 * r) & 1;
   for (int ti = 0; ti < t; ++ti) {
@@ -548,7 +533,6 @@ void EngineModel::Impl::UlLow(int l, int r, int c) {
     std::memcpy(&gather[2 * f], P.ul_ring.At(cur, ti, 2 * c), 2 * f * sizeof(int16_t));
     Run16(ds_ul[l - 1], &skips[0][ti * f]);
   }
-  skip_e.push_back(e_ds_ul[l - 1]);
   std::vector<int16_t> col_u(tf);
   for (int i = 0; i < n; ++i) {
     const Act& a = L.u_up[i + 1];
@@ -557,7 +541,6 @@ void EngineModel::Impl::UlLow(int l, int r, int c) {
     std::vector<int16_t> out(tf);
     PosBlock(up_ul[l][i], r, c, skips.back().data(), {col_u.data()}, out.data());
     skips.push_back(std::move(out));
-    skip_e.push_back(blocks[up_ul[l][i]].e_out);
   }
   for (int ti = 0; ti < t; ++ti)
     std::memcpy(L.ul_ring.At(r & 1, ti, c + 1), &skips.back()[ti * f], f * sizeof(int16_t));

@@ -38,12 +38,10 @@ class Builder {
   }
   int Exp(const std::string& tensor) const { return exp_.at(tensor); }
 
-  // Quantizes and stores NAME.w/.b/.s.
-  Status Dense(const std::string& name, DenseFloat d, std::vector<int32_t>* bias2_out = nullptr,
-               DenseInt* q_out = nullptr) {
+  // Quantizes and stores NAME.w/.b/.s, or hands the result to q_out instead.
+  Status Dense(const std::string& name, DenseFloat d, DenseInt* q_out = nullptr) {
     PICNIC_ASSIGN_OR_RETURN(DenseInt q, QuantizeDense(d, name));
     report_->worst_accumulator_bound = std::max(report_->worst_accumulator_bound, q.worst_bound);
-    if (bias2_out) *bias2_out = q.bias2;
     if (q_out) {
       *q_out = q;
       return Status::Ok();
@@ -135,7 +133,7 @@ Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights& lw, const Act
     DenseFloat d = b.Make(w, Vec(net->ul_init_v->conv->bias), f, 0, 255, b.Exp("ul_init"));
     d.bias2 = Vec(net->ul_init_h->conv->bias);
     DenseInt q;
-    PICNIC_RETURN_IF_ERROR(b.Dense("ul_init", d, nullptr, &q));
+    PICNIC_RETURN_IF_ERROR(b.Dense("ul_init", d, &q));
     std::vector<int32_t> qv, qh;
     for (int o = 0; o < f; ++o) {
       qv.insert(qv.end(), q.w.begin() + o * (kv + kh), q.w.begin() + o * (kv + kh) + kv);
