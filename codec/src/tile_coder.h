@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "cdf.h"
@@ -37,7 +38,11 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
     max_w = std::max(max_w, rects[i].width);
     max_h = std::max(max_h, rects[i].height);
   }
-  PICNIC_RETURN_IF_ERROR(model.Begin(shapes, color_channels));
+  if constexpr (std::is_const_v<ImageT>) {
+    PICNIC_RETURN_IF_ERROR(model.BeginKnown(rects, image));  // the encoder knows every value
+  } else {
+    PICNIC_RETURN_IF_ERROR(model.Begin(shapes, color_channels));
+  }
   std::vector<AdaptiveCounts> alpha(has_alpha ? rects.size() : 0);
 
   std::vector<int> ids;

@@ -5,12 +5,14 @@
 #include "picnic/engine.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "engine_test_util.h"
 #include "picnic/picnic.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 namespace {
@@ -100,6 +102,81 @@ TEST_CASE("engine: every kernel path computes the same layers and files", "[engi
         INFO("layer " << layer);
         CHECK(got.hashes.at(layer) == h);
       }
+    }
+  }
+}
+
+// The encoder computes a row at a time (BeginKnown), the decoder a position
+// at a time as pixels arrive (Begin + Observe): the same numbers, subpixel by
+// subpixel, on every kernel path, for batches of unequal tiles.
+TEST_CASE("engine: the encoder's row-at-once predictions equal the decoder's", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  struct Case {
+    Image img;
+    int tile;
+  };
+  const std::vector<Case> cases = {{TestImage(37, 23, ChannelLayout::kRgb, 21), 16},
+                                   {TestImage(30, 9, ChannelLayout::kGray, 22), 0},
+                                   {engine_test::NoiseImage(19, 26, ChannelLayout::kRgba, 23), 8},
+                                   {TestImage(5, 3, ChannelLayout::kRgb, 24), 0}};
+  for (KernelPath p : AvailableKernelPaths()) {
+    INFO("path " << KernelPathName(p));
+    EngineOptions eo;
+    eo.use_default_kernel = false;
+    eo.kernel = p;
+    auto enc = EngineModel::Create(w, eo);
+    auto dec = EngineModel::Create(w, eo);
+    REQUIRE(enc.ok());
+    REQUIRE(dec.ok());
+    for (const Case& cs : cases) {
+      const Image& img = cs.img;
+      INFO(img.width << "x" << img.height << " tile " << cs.tile);
+      const TileGrid grid(img.width, img.height, cs.tile);
+      const std::vector<TileRect> rects = BatchRects(grid, 0, grid.num_tiles());
+      std::vector<TileShape> shapes;
+      int max_w = 0, max_h = 0;
+      for (const TileRect& r : rects) {
+        shapes.push_back(TileShape{r.width, r.height});
+        max_w = std::max(max_w, r.width);
+        max_h = std::max(max_h, r.height);
+      }
+      const int cc = NumColorChannels(img.layout);
+      REQUIRE((*enc)->BeginKnown(rects, img).ok());
+      REQUIRE((*dec)->Begin(shapes, cc).ok());
+      const int k = w.nr_logistic_mix;
+      uint64_t compared = 0, mismatches = 0;
+      std::vector<Distribution> de(rects.size()), dd(rects.size());
+      for (int y = 0; y < max_h; ++y) {
+        for (int x = 0; x < max_w; ++x) {
+          std::vector<int> ids;
+          for (size_t i = 0; i < rects.size(); ++i)
+            if (y < rects[i].height && x < rects[i].width) ids.push_back(static_cast<int>(i));
+          if (ids.empty()) continue;
+          for (int c = 0; c < cc; ++c) {
+            REQUIRE((*enc)->Predict(y, x, c, ids, de.data()).ok());
+            REQUIRE((*dec)->Predict(y, x, c, ids, dd.data()).ok());
+            std::vector<uint8_t> values;
+            for (size_t j = 0; j < ids.size(); ++j) {
+              const IntSubpixelMixture& a = de[j].int_mixture;
+              const IntSubpixelMixture& b = dd[j].int_mixture;
+              ++compared;
+              if (a.num_mixtures != b.num_mixtures || a.log2_weights != b.log2_weights || a.means != b.means ||
+                  a.log2_inv_scales != b.log2_inv_scales)
+                ++mismatches;
+              if (c == 0) {
+                for (int o = 0; o < kParamsPerMixture * k; ++o)
+                  if ((*enc)->RawParams(ids[j], x)[o] != (*dec)->RawParams(ids[j], x)[o]) ++mismatches;
+              }
+              const TileRect& r = rects[ids[j]];
+              values.push_back(img.at(r.y0 + y, r.x0 + x, c));
+            }
+            REQUIRE((*enc)->Observe(y, x, c, ids, values.data()).ok());
+            REQUIRE((*dec)->Observe(y, x, c, ids, values.data()).ok());
+          }
+        }
+      }
+      CHECK(compared == static_cast<uint64_t>(img.width) * img.height * cc);
+      CHECK(mismatches == 0);
     }
   }
 }

@@ -66,7 +66,7 @@ TEST_CASE("export: engine parameters follow the float network", "[export]") {
     for (int xx = 0; xx < width; ++xx) {
       Distribution d;
       REQUIRE((*engine)->Predict(y, xx, 0, {0}, &d).ok());
-      const std::vector<int32_t>& raw = (*engine)->raw_params();
+      const int32_t* raw = (*engine)->RawParams(0, xx);
       for (int o = 0; o < kParamsPerMixture * k; ++o) {
         const double f = params[0][o][y][xx].item<double>();
         const int slot = o < k ? 0 : ((o - k) % (3 * k)) / k + 1;

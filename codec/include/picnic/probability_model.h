@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "picnic/image.h"
 #include "picnic/mixture.h"
 #include "picnic/status.h"
+#include "picnic/tiling.h"
 
 namespace picnic {
 
@@ -61,6 +63,18 @@ class ProbabilityModel {
   // The true values of the subpixels just predicted, same order as tile_ids.
   virtual Status Observe(int y, int x, int c, const std::vector<int>& tile_ids,
                          const uint8_t* values) = 0;
+
+  // Encoders know every value before coding and start a batch here instead
+  // of Begin(): `rects` place the batch's tiles in `image`. Predict and
+  // Observe calls follow as usual, and Predict must return exactly what it
+  // would after Begin(); a model may use the values to compute its
+  // predictions in bulk (the exact engine computes a row at a time). The
+  // default forgets the values and calls Begin().
+  virtual Status BeginKnown(const std::vector<TileRect>& rects, const Image& image) {
+    std::vector<TileShape> shapes;
+    for (const TileRect& r : rects) shapes.push_back(TileShape{r.width, r.height});
+    return Begin(shapes, NumColorChannels(image.layout));
+  }
 };
 
 // Finds the model a file names. Returns kModelNotFound with a message naming

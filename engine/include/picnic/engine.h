@@ -43,8 +43,8 @@ enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };
 const char* KernelPathName(KernelPath p);
 // The paths this CPU can run, scalar first.
 std::vector<KernelPath> AvailableKernelPaths();
-// AVX2 where available (the fastest measured here), else the best path
-// there is, or the one PICNIC_ENGINE_KERNEL names
+// The widest path this CPU has (vnni > avx512 > avx2 > scalar: the fastest
+// measured here), or the one PICNIC_ENGINE_KERNEL names
 // (scalar, avx2, avx512, vnni); kInvalidArgument if unknown or unavailable.
 Result<KernelPath> DefaultKernelPath();
 
@@ -144,12 +144,15 @@ class EngineModel : public ProbabilityModel {
   std::string name() const override;
   uint64_t fingerprint() const override;
   Status Begin(const std::vector<TileShape>& tiles, int color_channels) override;
+  // Encoding: each row is computed whole, one product per layer and tile,
+  // when Predict reaches it; the numbers are those of Begin + Observe.
+  Status BeginKnown(const std::vector<TileRect>& rects, const Image& image) override;
   Status Predict(int y, int x, int c, const std::vector<int>& tile_ids, Distribution* out) override;
   Status Observe(int y, int x, int c, const std::vector<int>& tile_ids, const uint8_t* values) override;
 
-  // The integer mixture parameters at (y, x) of every canvas, [T][10K] Q16,
-  // as of the last Predict with c == 0.
-  const std::vector<int32_t>& raw_params() const;
+  // The integer mixture parameters (10K, Q16) of tile `tile` at column x of
+  // the row of the last Predict; valid until the next Predict.
+  const int32_t* RawParams(int tile, int x) const;
   // Layer name -> hash of everything it produced since creation (hash_layers).
   std::map<std::string, uint64_t> LayerHashes() const;
   KernelPath kernel() const;
