@@ -24,13 +24,12 @@ void AddInfoCommand(CLI::App& app, CliContext& ctx);
 // Hidden: `picnic compare A B` exits 0 when both images have the same pixels
 // and layout (for tests; formats may differ).
 void AddCompareCommand(CLI::App& app, CliContext& ctx);
-#ifdef PICNIC_WITH_TORCH
+// The LibTorch commands, defined in the plugin (torch_plugin.h).
 void AddTrainCommand(CLI::App& app, CliContext& ctx);
 void AddEvalCommand(CLI::App& app, CliContext& ctx);
 void AddSampleCommand(CLI::App& app, CliContext& ctx);
 void AddReportCommand(CLI::App& app, CliContext& ctx);
 void AddExportCommand(CLI::App& app, CliContext& ctx);
-#endif
 
 // The model `picnic compress` uses when --model is not given: the shipped
 // photo model, run by the exact engine (weights/photo.pnq) in every build.

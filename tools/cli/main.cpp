@@ -8,6 +8,19 @@
 
 #include "command.h"
 #include "picnic/engine.h"
+#include "torch_plugin.h"
+
+namespace {
+
+// The first word that is not an option: the command, if any.
+std::string CommandWord(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] != '-') return argv[i];
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Past a file-size limit (ulimit -f) write() then fails with EFBIG, which
@@ -45,13 +58,22 @@ int main(int argc, char** argv) {
   AddDecompressCommand(app, ctx);
   AddInfoCommand(app, ctx);
   AddCompareCommand(app, ctx);
-#ifdef PICNIC_WITH_TORCH
-  AddTrainCommand(app, ctx);
-  AddEvalCommand(app, ctx);
-  AddSampleCommand(app, ctx);
-  AddReportCommand(app, ctx);
-  AddExportCommand(app, ctx);
-#endif
+  // The LibTorch commands come from the plugin, loaded only when the command
+  // is not one of the above (so compress and decompress never load LibTorch).
+  const std::string word = CommandWord(argc, argv);
+  bool version = false;
+  for (int i = 1; i < argc; ++i) version |= std::string(argv[i]) == "--version";
+  bool core = false;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) core |= sub->get_name() == word;
+  if (!version && !core) {
+    std::string why;
+    if (const TorchPlugin* plugin = LoadTorchPlugin(&why)) {
+      plugin->add_commands(app, ctx);
+    } else if (IsTorchCommand(word)) {
+      std::fprintf(stderr, "picnic: '%s' needs LibTorch: %s\n", word.c_str(), why.c_str());
+      return picnic_cli::kExitFailure;
+    }
+  }
 
   // The first word that is not an option must be a command (top-level
   // options are all flags). CLI11 alone would answer "picnic frobnicate" with
