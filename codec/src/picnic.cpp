@@ -71,6 +71,6 @@ Result<std::vector<uint8_t>> ReadPncFile(const std::string& path, uint64_t max_p
 }
 
 // Library version, kept in step with project(VERSION) in CMakeLists.txt.
-const char* VersionString() { return "0.1.0"; }
+const char* VersionString() { return PICNIC_VERSION; }
 
 }  // namespace picnic

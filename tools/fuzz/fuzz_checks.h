@@ -361,7 +361,11 @@ inline void CheckDecodeBytes(const uint8_t* data, size_t size) {
   encode.tile_size = info->tile_size;
   encode.cdf_precision = info->cdf_precision;
   encode.tiles_per_batch = info->tiles_per_batch;
-  encode.model = info->model_name;
+  // The fingerprint decides which model decodes a file (its stored name may
+  // differ, as in a damaged or hand-made file): re-encode with that model.
+  auto model = options.provider(info->model_name, info->model_fingerprint);
+  PICNIC_FUZZ_CHECK(model.ok());
+  encode.model = (*model)->name();
   encode.provider = options.provider;
   auto again = Encode(image.value(), encode);
   PICNIC_FUZZ_CHECK(again.ok());

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "picnic/visibility.h"
+
 namespace picnic {
 namespace fixed {
 
@@ -30,22 +32,22 @@ static_assert((-3 >> 1) == -2, "picnic needs arithmetic right shifts of negative
 static_assert(RoundShift(-3, 1) == -1 && RoundShift(3, 1) == 2 && RoundShift(-5, 2) == -1, "tie rule");
 
 // 2^(-x) for x >= 0 given in Q16; result in Q30 (1.0 = 2^30), 0 from x = 31.
-uint32_t Exp2NegQ30(uint32_t x_q16);
+PICNIC_EXPORT uint32_t Exp2NegQ30(uint32_t x_q16);
 
 // The logistic sigmoid 1 / (1 + e^-t) of t in Q16, in Q31: 0 .. 2^31,
 // sigmoid(0) = 2^30, monotone non-decreasing in t, exactly symmetric
 // (SigmoidQ31(-t) = 2^31 - SigmoidQ31(t)); |t| >= 24 saturates.
-uint32_t SigmoidQ31(int64_t t_q16);
+PICNIC_EXPORT uint32_t SigmoidQ31(int64_t t_q16);
 
 // log2(v) in Q16 for v >= 1 (accurate to about 2^-16).
-int32_t Log2Q16(uint64_t v);
+PICNIC_EXPORT int32_t Log2Q16(uint64_t v);
 
 // ELU of q / 2^e, in the same exponent: q for q >= 0, else
 // round((e^(q/2^e) - 1) * 2^e). REQUIRES 0 <= e <= 20, |q| < 2^20.
-int32_t EluQ(int32_t q, int e);
+PICNIC_EXPORT int32_t EluQ(int32_t q, int e);
 
 // Hash (FNV-1a 64) of the shipped tables, for the frozen-tables test.
-uint64_t TablesHash();
+PICNIC_EXPORT uint64_t TablesHash();
 
 }  // namespace fixed
 }  // namespace picnic

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -19,10 +20,10 @@ enum class ChannelLayout : uint8_t {
   kRgba = 4,       // R, G, B, A
 };
 
-int NumChannels(ChannelLayout layout);      // 1..4
-int NumColorChannels(ChannelLayout layout); // 1 or 3 (alpha excluded)
-bool HasAlpha(ChannelLayout layout);
-const char* ChannelLayoutName(ChannelLayout layout);  // "gray", "rgba", ...
+PICNIC_EXPORT int NumChannels(ChannelLayout layout);      // 1..4
+PICNIC_EXPORT int NumColorChannels(ChannelLayout layout); // 1 or 3 (alpha excluded)
+PICNIC_EXPORT bool HasAlpha(ChannelLayout layout);
+PICNIC_EXPORT const char* ChannelLayoutName(ChannelLayout layout);  // "gray", "rgba", ...
 
 // An ancillary PNG chunk kept verbatim: colour profile (iCCP), gamma, text,
 // EXIF and the like. picnic stores them in the .pnc header and writes them
@@ -34,7 +35,7 @@ struct MetadataChunk {
 
 // Whether `type` names an ancillary PNG chunk (4 ASCII letters, the first
 // lower case): the only kind picnic stores as metadata.
-bool IsAncillaryChunkType(const std::string& type);
+PICNIC_EXPORT bool IsAncillaryChunkType(const std::string& type);
 
 struct Image {
   int width = 0;
@@ -58,7 +59,7 @@ struct Image {
 };
 
 // Allocates a zero-filled image. REQUIRES: width, height >= 1.
-Image MakeImage(int width, int height, ChannelLayout layout);
+PICNIC_EXPORT Image MakeImage(int width, int height, ChannelLayout layout);
 
 }  // namespace picnic
 

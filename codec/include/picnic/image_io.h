@@ -10,6 +10,7 @@
 
 #include "picnic/image.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -25,17 +26,17 @@ namespace picnic {
 // hIST, bKGD of palette or sub-8-bit files, unknown unsafe-to-copy chunks.
 // Trailing chunks that cannot be read (a file cut after its image data) are
 // lost; the pixels are not.
-Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels = 0);
-Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels = 0);
+PICNIC_EXPORT Result<Image> DecodeImage(const uint8_t* data, size_t size, uint64_t max_pixels = 0);
+PICNIC_EXPORT Result<Image> ReadImageFile(const std::string& path, uint64_t max_pixels = 0);
 
 // Encodes as PNG (zlib level 6) with the image's own channel layout and its
 // metadata chunks, verbatim, before the image data (kInvalidArgument for a
 // chunk type that is not ancillary).
-Result<std::vector<uint8_t>> EncodePng(const Image& image);
+PICNIC_EXPORT Result<std::vector<uint8_t>> EncodePng(const Image& image);
 // Encodes RGB as binary PPM (P6) and gray as PGM (P5), maxval 255. Images
 // with alpha are refused (kUnsupported): PPM and PGM have no alpha. Metadata
 // is not written: PPM and PGM have no place for it.
-Result<std::vector<uint8_t>> EncodePnm(const Image& image);
+PICNIC_EXPORT Result<std::vector<uint8_t>> EncodePnm(const Image& image);
 
 // Whole-file helpers. ReadFileBytes reads `path` ("-": standard input) to its
 // end, asking `limit` (when given) after every read how far it may go: the
@@ -50,8 +51,8 @@ struct ReadLimit {
   bool stop = false;
 };
 using ReadLimitFn = std::function<Result<ReadLimit>(const uint8_t* data, size_t size)>;
-Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
-                                           const ReadLimitFn& limit = nullptr);
+PICNIC_EXPORT Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
+                                                         const ReadLimitFn& limit = nullptr);
 // Refuses input that does not start like a PNG, PPM or PGM after its first
 // 8 bytes (so that /dev/zero is not read to the end). A PNG is read up to
 // its IEND chunk; without one, no further than twice the raw size its IHDR
@@ -60,15 +61,15 @@ Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path,
 // image over max_pixels (0: no limit) is refused (kLimitExceeded) as soon as
 // its header is in. The function remembers how far it has walked a PNG's
 // chunks: use a fresh one for every input.
-ReadLimitFn ImageReadLimit(uint64_t max_pixels = 0);
+PICNIC_EXPORT ReadLimitFn ImageReadLimit(uint64_t max_pixels = 0);
 
 // WriteFileAtomic writes to a temporary file in the same
 // folder, then renames it over `path`; on failure nothing is left behind.
 // With overwrite == false an existing `path` is an error; with true only a
 // regular file (or a symlink, which is replaced, not followed) is replaced,
 // never a folder, device, FIFO or socket.
-Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes,
-                       bool overwrite);
+PICNIC_EXPORT Status WriteFileAtomic(const std::string& path, const std::vector<uint8_t>& bytes,
+                                     bool overwrite);
 
 }  // namespace picnic
 

@@ -15,6 +15,8 @@
 #include <array>
 #include <cstdint>
 
+#include "picnic/visibility.h"
+
 namespace picnic {
 
 constexpr int kMaxMixtures = 16;
@@ -57,7 +59,7 @@ struct SubpixelMixture {
 // [-1, 1] scale, log-scale clamped at kMinLogScale) gives to bin v of 256;
 // bins 0 and 255 take the tails (PixelCNN++). Computed in double, never
 // -inf for finite inputs.
-double LogBinProbability(double mean, double log_scale, int v);
+PICNIC_EXPORT double LogBinProbability(double mean, double log_scale, int v);
 
 // Extracts channel c's conditional mixture from one pixel's raw network
 // output. `decoded` holds the pixel's already-known subpixels (R for c = 1;
@@ -67,8 +69,8 @@ double LogBinProbability(double mean, double log_scale, int v);
 // B given R and G. Coding R, G, B with these conditionals costs exactly
 // -log p(R, G, B), the model's NLL. For a grayscale image the model passes
 // c = 0 only. REQUIRES: 1 <= num_mix <= kMaxMixtures, 0 <= c < 3.
-SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c,
-                               const uint8_t* decoded);
+PICNIC_EXPORT SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c,
+                                             const uint8_t* decoded);
 
 // ---- The exact engine's integer form (DESIGN.md, "Determinism") ----
 //
@@ -103,12 +105,12 @@ struct IntSubpixelMixture {
 // The integer counterpart of ChannelMixture: pure integer arithmetic
 // (picnic/fixed_math.h), identical on every machine.
 // REQUIRES: 1 <= num_mix <= kMaxMixtures, 0 <= c < 3.
-IntSubpixelMixture IntChannelMixture(const int32_t* raw, int num_mix, int c,
-                                     const uint8_t* decoded);
+PICNIC_EXPORT IntSubpixelMixture IntChannelMixture(const int32_t* raw, int num_mix, int c,
+                                                   const uint8_t* decoded);
 
 // log2 of the probability (Q16) that one integer logistic component gives
 // to subpixel value v (bins 0 and 255 take the tails); never below -2^24.
-int32_t IntLog2BinProbability(int32_t mean_q16, int32_t log2_inv_scale_q16, int v);
+PICNIC_EXPORT int32_t IntLog2BinProbability(int32_t mean_q16, int32_t log2_inv_scale_q16, int v);
 
 }  // namespace picnic
 

@@ -19,6 +19,7 @@
 #include "picnic/image_io.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -44,7 +45,7 @@ constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 using ProgressFn = std::function<void(double)>;
 
 // The provider that knows only the models built into the codec ("histogram").
-ModelProvider BuiltinModelProvider();
+PICNIC_EXPORT ModelProvider BuiltinModelProvider();
 
 struct EncodeOptions {
   std::string model = "histogram";  // name (or path) passed to `provider`
@@ -86,22 +87,22 @@ struct FileInfo {
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if
 // it needs over 64 KiB) and Decode returns it; clear it to strip metadata.
-Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
-Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
-Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
+PICNIC_EXPORT Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
+PICNIC_EXPORT Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
+PICNIC_EXPORT Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
 
 // Reads a .pnc file from `path` ("-": standard input), never past the end its
 // header gives: a device, FIFO or endless pipe cannot make it read without
 // bound, and a non-picnic input is refused after its first bytes. Header
 // errors as Decode's (max_pixels as DecodeOptions::max_pixels); a file that
 // ends early is returned as read, for Decode to report as kTruncated.
-Result<std::vector<uint8_t>> ReadPncFile(const std::string& path,
-                                         uint64_t max_pixels = kDefaultMaxPixels);
+PICNIC_EXPORT Result<std::vector<uint8_t>> ReadPncFile(const std::string& path,
+                                                       uint64_t max_pixels = kDefaultMaxPixels);
 // The limit ReadPncFile reads with, for readers of their own (ReadFileBytes).
-ReadLimitFn PncReadLimit(uint64_t max_pixels);
+PICNIC_EXPORT ReadLimitFn PncReadLimit(uint64_t max_pixels);
 
 // Library version (not the file format version).
-const char* VersionString();
+PICNIC_EXPORT const char* VersionString();
 
 }  // namespace picnic
 

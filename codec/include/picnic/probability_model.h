@@ -21,6 +21,7 @@
 #include "picnic/mixture.h"
 #include "picnic/status.h"
 #include "picnic/tiling.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -43,7 +44,7 @@ struct Distribution {
                                      // valid until the next Observe()
 };
 
-class ProbabilityModel {
+class PICNIC_EXPORT ProbabilityModel {
  public:
   virtual ~ProbabilityModel() = default;
 

@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "picnic/visibility.h"
+
 namespace picnic {
 
 enum class StatusCode {
@@ -26,9 +28,9 @@ enum class StatusCode {
 };
 
 // Short stable name of a code, e.g. "truncated".
-const char* StatusCodeName(StatusCode code);
+PICNIC_EXPORT const char* StatusCodeName(StatusCode code);
 
-class [[nodiscard]] Status {
+class [[nodiscard]] PICNIC_EXPORT Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message)

@@ -30,6 +30,7 @@
 
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -40,13 +41,13 @@ constexpr uint32_t kEngineArithmeticVersion = 1;
 
 // ---- Kernel paths ----
 enum class KernelPath { kScalar, kAvx2, kAvx512, kAvx512Vnni };
-const char* KernelPathName(KernelPath p);
+PICNIC_EXPORT const char* KernelPathName(KernelPath p);
 // The paths this CPU can run, scalar first.
-std::vector<KernelPath> AvailableKernelPaths();
+PICNIC_EXPORT std::vector<KernelPath> AvailableKernelPaths();
 // The widest path this CPU has (vnni > avx512 > avx2 > scalar: the fastest
 // measured here), or the one PICNIC_ENGINE_KERNEL names
 // (scalar, avx2, avx512, vnni); kInvalidArgument if unknown or unavailable.
-Result<KernelPath> DefaultKernelPath();
+PICNIC_EXPORT Result<KernelPath> DefaultKernelPath();
 
 // ---- Integer weights (.pnq) ----
 // File layout (little-endian):
@@ -65,7 +66,7 @@ struct IntTensor {
   std::vector<int32_t> data;      // widened in memory
 };
 
-struct IntWeights {
+struct PICNIC_EXPORT IntWeights {
   std::string name;
   std::string metadata_json;
   std::string path;
@@ -80,13 +81,13 @@ struct IntWeights {
 
 constexpr char kIntWeightsExtension[] = ".pnq";
 
-std::vector<uint8_t> SerializeIntWeights(IntWeights* w);  // sets w->fingerprint
-Status SaveIntWeights(const std::string& path, IntWeights* w);
-Result<IntWeights> ParseIntWeights(const std::vector<uint8_t>& bytes, const std::string& path);
-Result<IntWeights> LoadIntWeights(const std::string& path);
+PICNIC_EXPORT std::vector<uint8_t> SerializeIntWeights(IntWeights* w);  // sets w->fingerprint
+PICNIC_EXPORT Status SaveIntWeights(const std::string& path, IntWeights* w);
+PICNIC_EXPORT Result<IntWeights> ParseIntWeights(const std::vector<uint8_t>& bytes, const std::string& path);
+PICNIC_EXPORT Result<IntWeights> LoadIntWeights(const std::string& path);
 // NAME.pnq in the model folders (picnic/model_dirs.h), or a path.
-Result<std::string> FindIntWeights(const std::string& name_or_path);
-std::vector<std::string> ListIntWeights();
+PICNIC_EXPORT Result<std::string> FindIntWeights(const std::string& name_or_path);
+PICNIC_EXPORT std::vector<std::string> ListIntWeights();
 
 // ---- The network's data flow, named ----
 // Tensor and layer names shared by the engine and the exporter, so the
@@ -105,7 +106,7 @@ struct NetworkSpec {
   std::map<std::string, std::string> resample_input;
   std::string output_input;       // tensor whose ELU feeds out_nin
 };
-NetworkSpec PixelCnnSpec(int nr_resnet);
+PICNIC_EXPORT NetworkSpec PixelCnnSpec(int nr_resnet);
 
 // ---- Quantization (used by the exporter; float is fine here: it runs once
 // and its output is frozen in the weights file) ----
@@ -128,7 +129,7 @@ struct DenseInt {
 // Largest accumulator exponent per output such that every weight fits int16
 // and no accumulator can overflow for any input; kInvalidArgument (naming
 // `what`) when no exponent works.
-Result<DenseInt> QuantizeDense(const DenseFloat& d, const std::string& what);
+PICNIC_EXPORT Result<DenseInt> QuantizeDense(const DenseFloat& d, const std::string& what);
 
 // ---- The coding model ----
 struct EngineOptions {
@@ -137,7 +138,7 @@ struct EngineOptions {
   bool hash_layers = false;        // keep an FNV-1a hash of every layer's outputs
 };
 
-class EngineModel : public ProbabilityModel {
+class PICNIC_EXPORT EngineModel : public ProbabilityModel {
  public:
   ~EngineModel() override;
   static Result<std::unique_ptr<EngineModel>> Create(IntWeights weights, const EngineOptions& options = {});
@@ -159,13 +160,13 @@ class EngineModel : public ProbabilityModel {
 
  private:
   EngineModel();
-  struct Impl;
+  struct PICNIC_NO_EXPORT Impl;  // internals stay out of the shared library
   std::unique_ptr<Impl> impl_;
 };
 
 // Knows the installed integer models (NAME.pnq; decoding by fingerprint
 // searches them all) and hands everything else to `fallback`.
-ModelProvider EngineModelProvider(ModelProvider fallback);
+PICNIC_EXPORT ModelProvider EngineModelProvider(ModelProvider fallback);
 
 }  // namespace picnic
 

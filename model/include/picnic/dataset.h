@@ -10,16 +10,17 @@
 
 #include "picnic/image.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
 // [3, H, W] uint8 from an Image: gray is replicated to R = G = B (DESIGN.md,
 // "Channels"); alpha is dropped.
-torch::Tensor ImageToTensor(const Image& image);
+PICNIC_EXPORT torch::Tensor ImageToTensor(const Image& image);
 
 // Every image file (.png, .ppm, .pgm) under the given files or folders,
 // recursively, sorted by path.
-Result<std::vector<std::string>> ListImageFiles(const std::vector<std::string>& paths);
+PICNIC_EXPORT Result<std::vector<std::string>> ListImageFiles(const std::vector<std::string>& paths);
 
 struct ImageSet {
   std::vector<std::string> paths;
@@ -30,17 +31,18 @@ struct ImageSet {
 // Loads every image under `paths`; with min_side > 0, skips images smaller
 // than that in either dimension. max_images > 0 keeps N evenly spaced
 // over the sorted file list.
-Result<ImageSet> LoadImageSet(const std::vector<std::string>& paths, int min_side = 0,
-                              int max_images = 0);
+PICNIC_EXPORT Result<ImageSet> LoadImageSet(const std::vector<std::string>& paths, int min_side = 0,
+                                            int max_images = 0);
 
 // Random crops of size crop x crop, chosen image with probability
 // proportional to its area, position uniform, optional horizontal flip.
 // Returns [batch, 3, crop, crop] uint8.
-torch::Tensor RandomCrops(const ImageSet& set, int batch, int crop, bool flip, std::mt19937_64& rng);
+PICNIC_EXPORT torch::Tensor RandomCrops(const ImageSet& set, int batch, int crop, bool flip,
+                                        std::mt19937_64& rng);
 
 // Deterministic validation crops: up to per_image crops of crop x crop on a
 // regular grid in each image. Returns [N, 3, crop, crop] uint8.
-torch::Tensor GridCrops(const ImageSet& set, int crop, int per_image);
+PICNIC_EXPORT torch::Tensor GridCrops(const ImageSet& set, int crop, int per_image);
 
 }  // namespace picnic
 

@@ -11,6 +11,7 @@
 #include "picnic/image.h"
 #include "picnic/pixelcnn.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -49,9 +50,10 @@ struct EvaluateOptions {
 // images are scored on one channel (the network sees Y replicated to RGB;
 // DESIGN.md "Channels"); alpha is ignored. The model should be in eval mode.
 // Returns one ImageNll per input image, in order.
-Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<Image>& images,
-                                             const EvaluateOptions& options = {});
-Result<ImageNll> EvaluateImage(PixelCnn& model, const Image& image);
+PICNIC_EXPORT Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model,
+                                                           const std::vector<Image>& images,
+                                                           const EvaluateOptions& options = {});
+PICNIC_EXPORT Result<ImageNll> EvaluateImage(PixelCnn& model, const Image& image);
 
 // The padded network input of a batch of same-size [3, H, W] uint8 images:
 // x [B, 3, H4, W4] in [-1, 1] with zeros on the padding, and mask
@@ -61,7 +63,7 @@ struct PaddedBatch {
   torch::Tensor x;
   torch::Tensor mask;
 };
-PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8);  // [B, 3, H, W] uint8
+PICNIC_EXPORT PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8);  // [B, 3, H, W] uint8
 
 struct SampleOptions {
   int count = 1;
@@ -76,7 +78,7 @@ struct SampleOptions {
 // forward pass of the whole batch per pixel, cropped below the current row
 // (rows below cannot influence it), so O((H*W)^2) work: fine for 32x32.
 // Deterministic for a given seed, model and thread count.
-Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& options);
+PICNIC_EXPORT Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& options);
 
 }  // namespace picnic
 

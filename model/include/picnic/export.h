@@ -11,6 +11,7 @@
 
 #include "picnic/engine.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 #include "picnic/weights.h"
 
 namespace picnic {
@@ -29,11 +30,14 @@ struct ExportReport {
   int clipped_tensors = 0;             // tensors whose calibrated maximum exceeds the int16 range
 };
 
-Result<IntWeights> ExportIntWeights(const LoadedWeights& w, const ExportOptions& options, ExportReport* report);
+PICNIC_EXPORT Result<IntWeights> ExportIntWeights(const LoadedWeights& w, const ExportOptions& options,
+                                                  ExportReport* report);
 
 // The same from tensors and activation maxima (tests use it with made-up weights).
-Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights& w, const ActivationMaxima& maxima,
-                                              const ExportOptions& options, ExportReport* report);
+PICNIC_EXPORT Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights& w,
+                                                            const ActivationMaxima& maxima,
+                                                            const ExportOptions& options,
+                                                            ExportReport* report);
 
 }  // namespace picnic
 

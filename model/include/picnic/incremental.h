@@ -20,10 +20,11 @@
 #include <vector>
 
 #include "picnic/pixelcnn.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
-class IncrementalPixelCnn {
+class PICNIC_EXPORT IncrementalPixelCnn {
  public:
   explicit IncrementalPixelCnn(PixelCnn net);
   ~IncrementalPixelCnn();
@@ -45,7 +46,7 @@ class IncrementalPixelCnn {
   const PixelCnn& net() const { return net_; }
 
  private:
-  struct State;
+  struct PICNIC_NO_EXPORT State;
   PixelCnn net_;
   std::unique_ptr<State> s_;
 };

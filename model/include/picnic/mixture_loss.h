@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "picnic/visibility.h"
+
 namespace picnic {
 
 // Negative log-likelihood in nats of each pixel.
@@ -15,17 +17,17 @@ namespace picnic {
 //     marginal of R under the mixture)
 // Returns [B, H, W]. Computed in params' dtype: float32 for training,
 // float64 for measuring NLL to compare with coded sizes.
-torch::Tensor DiscretizedMixLogisticNll(const torch::Tensor& x, const torch::Tensor& params,
-                                        int color_channels = 3);
+PICNIC_EXPORT torch::Tensor DiscretizedMixLogisticNll(const torch::Tensor& x, const torch::Tensor& params,
+                                                      int color_channels = 3);
 
 // Mean bits per subpixel of a batch (the training loss).
-torch::Tensor BitsPerSubpixel(const torch::Tensor& x, const torch::Tensor& params,
-                              int color_channels = 3);
+PICNIC_EXPORT torch::Tensor BitsPerSubpixel(const torch::Tensor& x, const torch::Tensor& params,
+                                            int color_channels = 3);
 
 // Draws one pixel row-wise sample from the mixture at every position:
 // params [B, 10K, H, W] -> [B, 3, H, W] in [-1, 1], quantized to the 256
 // levels. Used by sampling, one position at a time.
-torch::Tensor SampleFromMixture(const torch::Tensor& params, torch::Generator gen = {});
+PICNIC_EXPORT torch::Tensor SampleFromMixture(const torch::Tensor& params, torch::Generator gen = {});
 
 }  // namespace picnic
 

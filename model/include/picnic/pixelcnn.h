@@ -14,15 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "picnic/visibility.h"
+
 namespace picnic {
 
 // Largest |activation| seen per named tensor (the exact engine's names,
 // picnic/engine.h PixelCnnSpec), filled by forward() when set: the
 // exporter's calibration.
 using ActivationMaxima = std::map<std::string, double>;
-void RecordMax(ActivationMaxima* m, const std::string& name, const torch::Tensor& t);
+PICNIC_EXPORT void RecordMax(ActivationMaxima* m, const std::string& name, const torch::Tensor& t);
 
-struct PixelCnnConfig {
+struct PICNIC_EXPORT PixelCnnConfig {
   int nr_filters = 32;
   int nr_resnet = 2;        // gated residual blocks per resolution
   int nr_logistic_mix = 5;  // mixture components K
@@ -33,7 +35,7 @@ struct PixelCnnConfig {
 
 // Convolution whose output at row i sees only input rows <= i (after the
 // padding), columns j-(kw-1)/2 .. j+(kw-1)/2: openai's down_shifted_conv2d.
-class DownShiftedConv2dImpl : public torch::nn::Module {
+class PICNIC_EXPORT DownShiftedConv2dImpl : public torch::nn::Module {
  public:
   DownShiftedConv2dImpl(int in, int out, int kh, int kw, int stride);
   torch::Tensor forward(const torch::Tensor& x);  // [B, in, H, W] -> [B, out, H/s, W/s]
@@ -43,7 +45,7 @@ class DownShiftedConv2dImpl : public torch::nn::Module {
 TORCH_MODULE(DownShiftedConv2d);
 
 // Output at (i, j) sees input rows <= i and columns <= j: down_right_shifted_conv2d.
-class DownRightShiftedConv2dImpl : public torch::nn::Module {
+class PICNIC_EXPORT DownRightShiftedConv2dImpl : public torch::nn::Module {
  public:
   DownRightShiftedConv2dImpl(int in, int out, int kh, int kw, int stride);
   torch::Tensor forward(const torch::Tensor& x);
@@ -53,7 +55,7 @@ class DownRightShiftedConv2dImpl : public torch::nn::Module {
 TORCH_MODULE(DownRightShiftedConv2d);
 
 // Stride-2 transposed convolutions (up-sampling) with the matching crops.
-class DownShiftedDeconv2dImpl : public torch::nn::Module {
+class PICNIC_EXPORT DownShiftedDeconv2dImpl : public torch::nn::Module {
  public:
   DownShiftedDeconv2dImpl(int in, int out);  // 2x3 kernel
   torch::Tensor forward(const torch::Tensor& x);  // [B, in, H, W] -> [B, out, 2H, 2W]
@@ -61,7 +63,7 @@ class DownShiftedDeconv2dImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DownShiftedDeconv2d);
 
-class DownRightShiftedDeconv2dImpl : public torch::nn::Module {
+class PICNIC_EXPORT DownRightShiftedDeconv2dImpl : public torch::nn::Module {
  public:
   DownRightShiftedDeconv2dImpl(int in, int out);  // 2x2 kernel
   torch::Tensor forward(const torch::Tensor& x);
@@ -72,7 +74,7 @@ TORCH_MODULE(DownRightShiftedDeconv2d);
 // x + gate(conv(concat_elu(conv(concat_elu(x)) + nin(concat_elu(a))))).
 // `vertical` selects the 2x3 down-shifted convolution (u stream) or the
 // 2x2 down-right-shifted one (ul stream). aux_channels = 0: no `a` input.
-class GatedResnetImpl : public torch::nn::Module {
+class PICNIC_EXPORT GatedResnetImpl : public torch::nn::Module {
  public:
   GatedResnetImpl(int filters, int aux_channels, bool vertical, double dropout);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& a = {});
@@ -86,11 +88,11 @@ class GatedResnetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(GatedResnet);
 
-torch::Tensor ConcatElu(const torch::Tensor& x);  // elu([x, -x]) on dim 1
-torch::Tensor DownShift(const torch::Tensor& x);  // move rows down by one, zero top row
-torch::Tensor RightShift(const torch::Tensor& x); // move columns right by one, zero left
+PICNIC_EXPORT torch::Tensor ConcatElu(const torch::Tensor& x);  // elu([x, -x]) on dim 1
+PICNIC_EXPORT torch::Tensor DownShift(const torch::Tensor& x);  // move rows down by one, zero top row
+PICNIC_EXPORT torch::Tensor RightShift(const torch::Tensor& x); // move columns right by one, zero left
 
-class PixelCnnImpl : public torch::nn::Module {
+class PICNIC_EXPORT PixelCnnImpl : public torch::nn::Module {
  public:
   explicit PixelCnnImpl(const PixelCnnConfig& config);
   // x: [B, 3, H, W] in [-1, 1], H and W multiples of 4.
@@ -120,7 +122,7 @@ class PixelCnnImpl : public torch::nn::Module {
 TORCH_MODULE(PixelCnn);
 
 // Scales 0..255 subpixels to the network's [-1, 1]: v * 2/255 - 1.
-torch::Tensor ScaleToUnit(const torch::Tensor& x_uint8);  // [B, 3, H, W] float
+PICNIC_EXPORT torch::Tensor ScaleToUnit(const torch::Tensor& x_uint8);  // [B, 3, H, W] float
 
 }  // namespace picnic
 

@@ -11,6 +11,7 @@
 #include "picnic/image.h"
 #include "picnic/incremental.h"
 #include "picnic/probability_model.h"
+#include "picnic/visibility.h"
 #include "picnic/weights.h"
 
 namespace picnic {
@@ -18,7 +19,7 @@ namespace picnic {
 // Tiles of a batch share one canvas of the largest tile's size rounded up to
 // a multiple of 4; each tile sits at the canvas's top-left, and the network's
 // constant channel is 0 outside it.
-class PixelCnnModel : public ProbabilityModel {
+class PICNIC_EXPORT PixelCnnModel : public ProbabilityModel {
  public:
   explicit PixelCnnModel(LoadedWeights weights);
   std::string name() const override { return weights_.name; }
@@ -41,10 +42,10 @@ class PixelCnnModel : public ProbabilityModel {
 // One LibTorch intra-op thread and one BLAS thread: the codec runs its own
 // threads, one batch each, and a product's result must not depend on how a
 // pool splits it. Every PixelCnnModel calls it when constructed.
-void UseSingleThreadedMath();
+PICNIC_EXPORT void UseSingleThreadedMath();
 
 // Rounds up to the canvas granularity of the network (two halvings).
-int64_t CanvasSize(int64_t n);
+PICNIC_EXPORT int64_t CanvasSize(int64_t n);
 
 // The model's negative log-likelihood of an image's colour channels, as the
 // codec sees it: the same tiles, batches and canvases (one full forward pass
@@ -57,14 +58,14 @@ struct TiledNll {
   double bits_per_subpixel() const { return subpixels ? total_bits / subpixels : 0; }
 };
 // tile_size and tiles_per_batch as in the .pnc header (tile_size 0: one tile).
-Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
-                                 int tiles_per_batch);
+PICNIC_EXPORT Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
+                                               int tiles_per_batch);
 
 // A provider that knows the shipped LibTorch models (by name, or by weights
 // path when encoding) and hands everything else to `fallback`. Decoding by
 // (name, fingerprint) also finds weights of another name with that
 // fingerprint. Calls UseSingleThreadedMath().
-ModelProvider TorchModelProvider(ModelProvider fallback);
+PICNIC_EXPORT ModelProvider TorchModelProvider(ModelProvider fallback);
 
 }  // namespace picnic
 

@@ -11,6 +11,7 @@
 
 #include "picnic/pixelcnn.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -48,7 +49,7 @@ struct TrainOptions {
 // Runs until max_steps or max_minutes (or forever). Progress goes to stderr;
 // a line per validation to run_dir/log.tsv. Exports the EMA weights to
 // run_dir/<name>.pnw after every validation that improves on the best.
-Status Train(const TrainOptions& options);
+PICNIC_EXPORT Status Train(const TrainOptions& options);
 
 }  // namespace picnic
 

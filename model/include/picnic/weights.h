@@ -24,6 +24,7 @@
 
 #include "picnic/pixelcnn.h"
 #include "picnic/status.h"
+#include "picnic/visibility.h"
 
 namespace picnic {
 
@@ -36,23 +37,22 @@ struct LoadedWeights {
 };
 
 // Fingerprint of a model's current parameters (what SaveWeights would store).
-uint64_t WeightsFingerprint(const PixelCnn& model);
+PICNIC_EXPORT uint64_t WeightsFingerprint(const PixelCnn& model);
 
 // Writes atomically. metadata_json must be a JSON object; "name" and
 // "architecture" are set from the arguments.
-Status SaveWeights(const std::string& path, const PixelCnn& model, const std::string& name,
-                   const std::string& metadata_json);
+PICNIC_EXPORT Status SaveWeights(const std::string& path, const PixelCnn& model, const std::string& name,
+                                 const std::string& metadata_json);
 
 // Reads and checks magic, version, shapes against the architecture, and the
 // fingerprint. The model is returned in eval mode.
-Result<LoadedWeights> LoadWeights(const std::string& path);
+PICNIC_EXPORT Result<LoadedWeights> LoadWeights(const std::string& path);
 
-// Resolves --model NAME|PATH: an existing file path, or NAME.pnw in, in
-// order: $PICNIC_WEIGHTS_DIR, <dir of executable>/../weights,
-// <dir of executable>/../share/picnic/weights, the source tree's weights/.
-Result<std::string> FindWeights(const std::string& name_or_path);
+// Resolves --model NAME|PATH: an existing file path, or NAME.pnw in the
+// model folders (picnic/model_dirs.h).
+PICNIC_EXPORT Result<std::string> FindWeights(const std::string& name_or_path);
 // Every weights file those folders hold.
-std::vector<std::string> ListWeights();
+PICNIC_EXPORT std::vector<std::string> ListWeights();
 
 }  // namespace picnic
 
