@@ -123,16 +123,27 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
     return Status(StatusCode::kInvalidArgument, "inconsistent container header");
   }
   PICNIC_RETURN_IF_ERROR(CheckMetadata(header.metadata));
-  const uint64_t metadata_bytes = MetadataFieldBytes(header.metadata);
+  if (header.model_params.size() > kMaxModelParamsBytes) {
+    return Status(StatusCode::kInvalidArgument, "model parameters over " + std::to_string(kMaxModelParamsBytes) + " bytes");
+  }
+  if ((header.flags & ~kKnownFlags) != 0 ||
+      ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty()) {
+    return Status(StatusCode::kInvalidArgument, "container flags do not match the header's fields");
+  }
+  // The lowest minor version that holds the fields in use.
+  const uint16_t minor = !header.model_params.empty() ? 2 : !header.metadata.empty() ? 1 : 0;
+  // From 1.1 on the metadata field is always there (empty: length 0).
+  const uint64_t metadata_bytes = minor >= 1 ? std::max<uint64_t>(MetadataFieldBytes(header.metadata), 4) : 0;
+  const uint64_t params_bytes = minor >= 2 ? 4 + header.model_params.size() : 0;
   const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() +
-                                  4ull * payloads.size() + metadata_bytes + kHeaderCrcBytes;
+                                  4ull * payloads.size() + metadata_bytes + params_bytes + kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {
     return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
   }
   std::vector<uint8_t> out;
   out.insert(out.end(), kPncMagic, kPncMagic + 4);
   PutU16(out, kFormatMajor);  // the writer always writes its own version
-  PutU16(out, header.metadata.empty() ? 0 : kFormatMinor);
+  PutU16(out, minor);
   PutU32(out, static_cast<uint32_t>(header_bytes64));
   PutU32(out, header.width);
   PutU32(out, header.height);
@@ -153,13 +164,17 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
     }
     PutU32(out, static_cast<uint32_t>(p.size()));
   }
-  if (!header.metadata.empty()) {
+  if (minor >= 1) {
     PutU32(out, static_cast<uint32_t>(metadata_bytes - 4));
     for (const MetadataChunk& m : header.metadata) {
       out.insert(out.end(), m.type.begin(), m.type.end());
       PutU32(out, static_cast<uint32_t>(m.data.size()));
       out.insert(out.end(), m.data.begin(), m.data.end());
     }
+  }
+  if (minor >= 2) {
+    PutU32(out, static_cast<uint32_t>(header.model_params.size()));
+    out.insert(out.end(), header.model_params.begin(), header.model_params.end());
   }
   PutU32(out, Crc32(out.data(), out.size()));
   for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
@@ -221,7 +236,7 @@ Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max
                   "file stores " + std::to_string(h.bit_depth) +
                       "-bit samples; this picnic supports 8-bit only");
   }
-  if (h.flags != 0) {
+  if ((h.flags & ~kKnownFlags) != 0) {
     return Status(StatusCode::kUnsupported,
                   "file uses feature flags 0x" + FingerprintHex(h.flags).substr(14) +
                       " that this picnic does not know");
@@ -278,8 +293,8 @@ Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max
 
 // The 1.1 metadata field at the start of the extension area: a length, then
 // that many bytes of (type, length, data) records. Bytes after it belong to
-// later minor versions and are skipped.
-Status ParseMetadata(const uint8_t* p, size_t size, std::vector<MetadataChunk>* metadata) {
+// later minor versions. Sets *used to the field's size.
+Status ParseMetadata(const uint8_t* p, size_t size, std::vector<MetadataChunk>* metadata, size_t* used) {
   if (size < 4) return Corrupt("format 1.1 header has no metadata field");
   const uint32_t field = GetU32(p);
   if (field > size - 4) {
@@ -299,6 +314,18 @@ Status ParseMetadata(const uint8_t* p, size_t size, std::vector<MetadataChunk>* 
     pos += length;
     metadata->push_back(std::move(m));
   }
+  *used = 4 + static_cast<size_t>(field);
+  return Status::Ok();
+}
+
+// The 1.2 model-parameters field after the metadata field: a length, then
+// that many bytes for the model. Bytes after it belong to later minor versions.
+Status ParseModelParams(const uint8_t* p, size_t size, std::vector<uint8_t>* params) {
+  if (size < 4) return Corrupt("format 1.2 header has no model-parameters field");
+  const uint32_t field = GetU32(p);
+  if (field > size - 4) return Corrupt("model-parameters field overruns the header");
+  if (field > kMaxModelParamsBytes) return Corrupt("model-parameters field over " + std::to_string(kMaxModelParamsBytes) + " bytes");
+  params->assign(p + 4, p + 4 + field);
   return Status::Ok();
 }
 
@@ -330,7 +357,14 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   for (uint32_t t = 0; t < num_tiles; ++t) h.payload_sizes[t] = GetU32(table + 4ull * t);
   if (h.format_minor >= 1) {
     const size_t table_end = kFixedHeaderBytes + name_length + 4ull * num_tiles;
-    PICNIC_RETURN_IF_ERROR(ParseMetadata(data + table_end, crc_at - table_end, &h.metadata));
+    size_t used = 0;
+    PICNIC_RETURN_IF_ERROR(ParseMetadata(data + table_end, crc_at - table_end, &h.metadata, &used));
+    if (h.format_minor >= 2) {
+      PICNIC_RETURN_IF_ERROR(ParseModelParams(data + table_end + used, crc_at - table_end - used, &h.model_params));
+    }
+  }
+  if (((h.flags & kFlagModelParams) != 0) != !h.model_params.empty()) {
+    return Corrupt("the model-parameters flag and field disagree");
   }
   return parsed;
 }

@@ -21,9 +21,16 @@ namespace picnic {
 
 constexpr uint8_t kPncMagic[4] = {0x89, 'P', 'N', 'C'};
 constexpr uint16_t kFormatMajor = 1;
-// 1.1 adds the metadata field (FORMAT.md). Files without metadata are
-// written as 1.0: nothing in them needs a newer reader.
-constexpr uint16_t kFormatMinor = 1;
+// 1.1 adds the metadata field, 1.2 the model-parameters field (FORMAT.md).
+// A file is written with the lowest minor version its fields need: without
+// metadata and model parameters it is a 1.0 file.
+constexpr uint16_t kFormatMinor = 2;
+// Flag bits. A reader refuses flags it does not know: a file that needs a
+// feature an older reader would misdecode sets one.
+constexpr uint8_t kFlagModelParams = 0x01;  // the 1.2 model-parameters field is in use
+constexpr uint8_t kKnownFlags = kFlagModelParams;
+// The most bytes of model parameters a file may carry.
+constexpr size_t kMaxModelParamsBytes = 4096;
 // Header bytes before the model name: magic .. model name length.
 constexpr size_t kFixedHeaderBytes = 49;
 constexpr size_t kMaxModelNameBytes = 255;
@@ -48,6 +55,9 @@ struct ContainerHeader {
   std::string model_name;
   std::vector<uint32_t> payload_sizes;  // one per tile, raster order of tiles
   std::vector<MetadataChunk> metadata;  // 1.1: ancillary PNG chunks, verbatim
+  // 1.2: the model's per-image parameters (the encoder's adaptation), opaque
+  // to the container; non-empty exactly when flags has kFlagModelParams.
+  std::vector<uint8_t> model_params;
 };
 
 // Bytes the 1.1 metadata field takes in the header: its length word, then

@@ -41,6 +41,9 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
                       model->name() + " has fingerprint " + FingerprintHex(model->fingerprint()));
   }
 
+  // The encoder's per-image parameters (format 1.2), on every instance.
+  PICNIC_RETURN_IF_ERROR(model->Adapt(h.model_params));
+
   Image image = MakeImage(static_cast<int>(h.width), static_cast<int>(h.height), h.layout);
   image.metadata = h.metadata;
   const TileGrid grid(image.width, image.height, static_cast<int>(h.tile_size));
@@ -70,7 +73,11 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
     }
     return Status::Ok();
   };
-  auto make_model = [&]() { return provider(h.model_name, h.model_fingerprint); };
+  auto make_model = [&]() -> Result<std::unique_ptr<ProbabilityModel>> {
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> m, provider(h.model_name, h.model_fingerprint));
+    PICNIC_RETURN_IF_ERROR(m->Adapt(h.model_params));
+    return m;
+  };
   auto progress = [&](uint64_t done) {
     if (options.progress) options.progress(static_cast<double>(done) / num_batches);
   };

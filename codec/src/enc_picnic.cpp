@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -58,6 +59,11 @@ Status CheckImage(const Image& image, const EncodeOptions& options) {
                   "tiles per batch must be in [0, " + std::to_string(kMaxTilesPerBatch) +
                       "] (0: automatic), got " + std::to_string(options.tiles_per_batch));
   }
+  if (options.effort < kMinEffort || options.effort > kMaxEffort) {
+    return Status(StatusCode::kInvalidArgument, "effort must be in [" + std::to_string(kMinEffort) + ", " +
+                                                    std::to_string(kMaxEffort) + "], got " +
+                                                    std::to_string(options.effort));
+  }
   if (options.cdf_precision < kMinCdfPrecision || options.cdf_precision > kMaxCdfPrecision) {
     return Status(StatusCode::kInvalidArgument,
                   "CDF precision must be in [" + std::to_string(kMinCdfPrecision) + ", " +
@@ -102,6 +108,40 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   header.tiles_per_batch = static_cast<uint32_t>(batch);
   const uint64_t num_batches = (num_tiles + batch - 1) / batch;
 
+  // Per-image adaptation: a first pass over every batch gathers the model's
+  // statistics, the model chooses its parameters from their sum, and every
+  // model instance codes with them (probability_model.h).
+  const double study_share = options.effort >= 2 ? 0.5 : 0.0;
+  if (options.effort >= 2) {
+    std::vector<int64_t> stats;
+    std::mutex mu;
+    auto study_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
+      const uint64_t first = b * batch;
+      const std::vector<TileRect> rects = BatchRects(grid, first, std::min(batch, num_tiles - first));
+      PICNIC_ASSIGN_OR_RETURN(std::vector<int64_t> s, m.Study(rects, image, options.effort));
+      std::lock_guard<std::mutex> lock(mu);
+      if (stats.empty()) stats.resize(s.size());
+      if (s.size() != stats.size()) return Status(StatusCode::kInternal, "model statistics change size between batches");
+      for (size_t i = 0; i < s.size(); ++i) stats[i] += s[i];
+      return Status::Ok();
+    };
+    auto make_study_model = [&]() { return provider(options.model, header.model_fingerprint); };
+    auto study_progress = [&](uint64_t done) {
+      if (options.progress) options.progress(study_share * done / num_batches);
+    };
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> study_model, make_study_model());
+    PICNIC_RETURN_IF_ERROR(
+        RunBatches(num_batches, threads, std::move(study_model), make_study_model, study_batch, study_progress));
+    if (!stats.empty()) {
+      PICNIC_ASSIGN_OR_RETURN(header.model_params, model->ChooseAdaptation(stats, options.effort));
+      if (header.model_params.size() > kMaxModelParamsBytes)
+        return Status(StatusCode::kModelError, "model chose over " + std::to_string(kMaxModelParamsBytes) +
+                                                   " bytes of per-image parameters");
+      if (!header.model_params.empty()) header.flags |= kFlagModelParams;
+    }
+  }
+  PICNIC_RETURN_IF_ERROR(model->Adapt(header.model_params));
+
   std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(num_tiles));
   auto run_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
     const uint64_t first = b * batch;
@@ -116,9 +156,13 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
     }
     return Status::Ok();
   };
-  auto make_model = [&]() { return provider(options.model, header.model_fingerprint); };
+  auto make_model = [&]() -> Result<std::unique_ptr<ProbabilityModel>> {
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> m, provider(options.model, header.model_fingerprint));
+    PICNIC_RETURN_IF_ERROR(m->Adapt(header.model_params));
+    return m;
+  };
   auto progress = [&](uint64_t done) {
-    if (options.progress) options.progress(static_cast<double>(done) / num_batches);
+    if (options.progress) options.progress(study_share + (1 - study_share) * done / num_batches);
   };
   PICNIC_RETURN_IF_ERROR(
       RunBatches(num_batches, threads, std::move(model), make_model, run_batch, progress));

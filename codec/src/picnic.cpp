@@ -55,6 +55,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
       static_cast<int>(std::min<uint64_t>(h.tiles_per_batch, h.payload_sizes.size()));
   info.num_tiles = h.payload_sizes.size();
   info.metadata = h.metadata;
+  info.model_params_bytes = h.model_params.size();
   return info;
 }
 

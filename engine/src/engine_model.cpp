@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "adaptation.h"
 #include "kernels.h"
 #include "picnic/engine.h"
 #include "picnic/fixed_math.h"
@@ -111,6 +112,8 @@ struct EngineModel::Impl {
   bool hash_layers = false;
   std::vector<std::string> hash_names;
   std::vector<uint64_t> hashes;
+
+  ImageAdaptation adaptation;  // the file's per-image offsets (adaptation.h)
 
   // ---- per batch ----
   int t = 0, h = 0, w = 0, color_channels = 3;
@@ -648,7 +651,10 @@ std::map<std::string, uint64_t> EngineModel::LayerHashes() const {
 
 namespace {
 
-Status CheckBatch(const std::vector<TileShape>& tiles, int color_channels) {
+Status CheckBatch(const std::vector<TileShape>& tiles, int color_channels, const ImageAdaptation& a) {
+  if (!a.empty() && a.channels != color_channels)
+    return Status(StatusCode::kCorrupt, "per-image model parameters are for " + std::to_string(a.channels) +
+                                            " channels, the image has " + std::to_string(color_channels));
   if (tiles.empty()) return Status(StatusCode::kInternal, "empty tile batch");
   if (color_channels != 1 && color_channels != 3) return Status(StatusCode::kInternal, "colour channels must be 1 or 3");
   for (const auto& s : tiles) {
@@ -660,7 +666,7 @@ Status CheckBatch(const std::vector<TileShape>& tiles, int color_channels) {
 }  // namespace
 
 Status EngineModel::Begin(const std::vector<TileShape>& tiles, int color_channels) {
-  PICNIC_RETURN_IF_ERROR(CheckBatch(tiles, color_channels));
+  PICNIC_RETURN_IF_ERROR(CheckBatch(tiles, color_channels, impl_->adaptation));
   impl_->color_channels = color_channels;
   impl_->known = false;
   impl_->BeginBatch(tiles);
@@ -675,7 +681,7 @@ Status EngineModel::BeginKnown(const std::vector<TileRect>& rects, const Image& 
     tiles.push_back(TileShape{r.width, r.height});
   }
   const int cc = NumColorChannels(image.layout);
-  PICNIC_RETURN_IF_ERROR(CheckBatch(tiles, cc));
+  PICNIC_RETURN_IF_ERROR(CheckBatch(tiles, cc, impl_->adaptation));
   Impl& s = *impl_;
   s.color_channels = cc;
   s.known = true;
@@ -721,7 +727,64 @@ Status EngineModel::Predict(int y, int x, int c, const std::vector<int>& tile_id
     const int ti = tile_ids[i];
     out[i].kind = Distribution::Kind::kIntMixture;
     out[i].int_mixture = IntChannelMixture(RawParams(ti, x), s.k, c, &s.decoded[ti * 3]);
+    if (!s.adaptation.empty()) s.adaptation.Apply(c, &out[i].int_mixture);
   }
+  return Status::Ok();
+}
+
+Result<std::vector<int64_t>> EngineModel::Study(const std::vector<TileRect>& rects, const Image& image, int effort) {
+  Impl& s = *impl_;
+  // The statistics are of the model as shipped: no offsets while studying.
+  const ImageAdaptation saved = s.adaptation;
+  s.adaptation = ImageAdaptation{};
+  struct Restore {
+    Impl& s;
+    ImageAdaptation a;
+    ~Restore() { s.adaptation = a; }
+  } restore{s, saved};
+  AdaptationStudy study(effort);
+  std::vector<TileRect> studied;
+  for (size_t i = 0; i < rects.size(); ++i) {
+    if (study.StudiesTile(static_cast<int>(i))) studied.push_back(rects[i]);
+  }
+  PICNIC_RETURN_IF_ERROR(BeginKnown(studied, image));
+  const int cc = s.color_channels;
+  int max_h = 0;
+  for (const TileRect& r : studied) max_h = std::max(max_h, r.height);
+  uint8_t px[3];
+  uint64_t pixels = 0, sampled = 0;
+  for (const TileRect& r : rects) pixels += static_cast<uint64_t>(r.width) * r.height;
+  for (int y = 0; y < max_h; ++y) {
+    s.row = y;
+    s.StartRow(y);
+    s.Horizontal(0, y, 0, s.w);
+    for (int ti = 0; ti < s.t; ++ti) {
+      const TileRect& r = studied[ti];
+      if (y >= r.height) continue;
+      for (int x = 0; x < r.width; ++x) {
+        if (!study.Sampled(ti, y, x)) continue;
+        ++sampled;
+        for (int c = 0; c < cc; ++c) px[c] = image.at(r.y0 + y, r.x0 + x, c);
+        if (cc == 1) px[1] = px[2] = px[0];
+        for (int c = 0; c < cc; ++c) study.Add(c, IntChannelMixture(RawParams(ti, x), s.k, c, px), px[c]);
+      }
+    }
+  }
+  study.Count(sampled, pixels);
+  s.row = s.h;  // the batch is spent: Begin again before Predict
+  return std::move(study.stats());
+}
+
+Result<std::vector<uint8_t>> EngineModel::ChooseAdaptation(const std::vector<int64_t>& stats, int effort) {
+  // A gray image's statistics have nothing for channels 1 and 2.
+  bool colour = false;
+  const size_t third = (stats.size() - 2) / 3;
+  for (size_t i = third; i < 3 * third; ++i) colour |= stats[i] != 0;
+  return AdaptationStudy::Choose(stats, effort, colour ? 3 : 1).Serialize();
+}
+
+Status EngineModel::Adapt(const std::vector<uint8_t>& params) {
+  PICNIC_ASSIGN_OR_RETURN(impl_->adaptation, ImageAdaptation::Parse(params));
   return Status::Ok();
 }
 

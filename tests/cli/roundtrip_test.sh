@@ -56,6 +56,21 @@ expect_rc 0 "$PICNIC" decompress packed/*.pnc -o unpacked/
 expect_rc 0 "$PICNIC" compare gen/graya_gradient_50x31.png unpacked/graya_gradient_50x31.png
 expect_rc 0 "$PICNIC" compare x.ppm unpacked/x.png
 
+# Effort: 2 and 3 fit the model to the image first (format 1.2 when the fit
+# pays: noise, where the photo model's scales are far too narrow); out of
+# range is a usage error.
+for e in 1 2 3; do
+  expect_rc 0 "$PICNIC" compress -e "$e" gen/rgb_noise_63x65.png -o "noise_e$e.pnc"
+  expect_rc 0 "$PICNIC" decompress "noise_e$e.pnc" -o "noise_e$e.png"
+  expect_rc 0 "$PICNIC" compare gen/rgb_noise_63x65.png "noise_e$e.png"
+done
+expect_rc 0 "$PICNIC" info noise_e2.pnc
+stdout_has "format 1.2"
+stdout_has "model fitted to the image"
+[[ $(stat -c %s noise_e2.pnc) -lt $(stat -c %s noise_e1.pnc) ]] || fail "-e 2 did not shrink noise"
+expect_rc 2 "$PICNIC" compress -e 4 x.ppm -o e4.pnc
+expect_rc 2 "$PICNIC" compress -e 0 x.ppm -o e0.pnc
+
 # compare itself must notice a difference.
 expect_rc 1 "$PICNIC" compare gen/rgb_noise_63x65.png gen/rgb_scene_200x150.png
 stderr_has "differ"

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -242,10 +243,11 @@ TEST_CASE("container: a newer minor version with appended fields still decodes",
           "[container]") {
   std::vector<uint8_t> b = ValidFile();
   const uint32_t header_bytes = U32(b, kHeaderBytesAt);
-  // From 1.1 on the extension area starts with the metadata field (here
-  // empty: a zero length), then two bytes of "future" fields.
-  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 5, 6});
-  SetU32(b, kHeaderBytesAt, header_bytes + 6);
+  // From 1.1 on the extension area starts with the metadata field, from 1.2
+  // the model-parameters field follows (here both empty: zero lengths), then
+  // two bytes of "future" fields.
+  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 5, 6});
+  SetU32(b, kHeaderBytesAt, header_bytes + 10);
   SetU16(b, kMinorAt, kFormatMinor + 5);
   FixHeaderCrc(b);
   auto info = ReadFileInfo(b.data(), b.size());
@@ -440,6 +442,74 @@ TEST_CASE("container: a damaged metadata field is refused", "[container]") {
     FixHeaderCrc(b);
     CHECK(ParseCode(b) == StatusCode::kCorrupt);
   }
+}
+
+}  // namespace
+}  // namespace picnic
+
+namespace picnic {
+namespace {
+
+// The file ValidFile() holds, rewritten with `edit` applied to its header.
+Result<std::vector<uint8_t>> Rewritten(const std::function<void(ContainerHeader&)>& edit) {
+  const std::vector<uint8_t> file = ValidFile();
+  auto parsed = ParseContainer(file.data(), file.size(), 0);
+  REQUIRE(parsed.ok());
+  ContainerHeader h = parsed->header;
+  std::vector<std::vector<uint8_t>> payloads;
+  for (size_t i = 0; i < h.payload_sizes.size(); ++i)
+    payloads.emplace_back(file.begin() + parsed->payload_offsets[i],
+                          file.begin() + parsed->payload_offsets[i] + h.payload_sizes[i]);
+  edit(h);
+  return WriteContainer(h, payloads);
+}
+
+TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "[container]") {
+  const std::vector<uint8_t> params = {1, 2, 3, 250};
+  auto file = Rewritten([&](ContainerHeader& h) {
+    h.model_params = params;
+    h.flags = kFlagModelParams;
+  });
+  REQUIRE(file.ok());
+  CHECK(U32(*file, kMinorAt) % 65536 == 2);
+  CHECK((*file)[kFlagsAt] == kFlagModelParams);
+  auto parsed = ParseContainer(file->data(), file->size(), 0);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->header.model_params == params);
+  CHECK(parsed->header.metadata.empty());
+  auto info = ReadFileInfo(file->data(), file->size());
+  REQUIRE(info.ok());
+  CHECK(info->model_params_bytes == params.size());
+  // The histogram model takes no parameters: decoding says so, it does not guess.
+  auto dec = Decode(file->data(), file->size(), {});
+  CHECK(dec.status().code() == StatusCode::kUnsupported);
+
+  // The writer keeps flag and field together, and bounds the field.
+  CHECK(Rewritten([&](ContainerHeader& h) { h.model_params = params; }).status().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(Rewritten([&](ContainerHeader& h) { h.flags = kFlagModelParams; }).status().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(Rewritten([&](ContainerHeader& h) {
+          h.model_params.assign(kMaxModelParamsBytes + 1, 1);
+          h.flags = kFlagModelParams;
+        }).status().code() == StatusCode::kInvalidArgument);
+
+  // A reader refuses a flag it does not know, and a flag without its field.
+  std::vector<uint8_t> b = *file;
+  b[kFlagsAt] = kFlagModelParams | 0x02;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kUnsupported);
+  b[kFlagsAt] = 0;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  // A field that overruns the header.
+  b = *file;
+  const size_t header_bytes = U32(b, kHeaderBytesAt);
+  const size_t field_at = header_bytes - 4 - params.size() - 4;
+  REQUIRE(U32(b, field_at) == params.size());
+  SetU32(b, field_at, static_cast<uint32_t>(params.size() + 1));
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
 }
 
 }  // namespace

@@ -181,6 +181,74 @@ TEST_CASE("engine: the encoder's row-at-once predictions equal the decoder's", "
   }
 }
 
+// Per-image adaptation (effort 2, 3): the parameters the encoder fits are
+// stored (format 1.2) and every kernel path decodes with them. On colour
+// noise the photo model predicts far too narrow scales, so the fit must
+// widen them and the file must shrink; a smooth gray image with alpha gains
+// too little to pay for the parameters, so none are stored.
+TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays on noise", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  for (const Image& img : {engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 31),
+                           TestImage(40, 30, ChannelLayout::kGrayAlpha, 32)}) {
+    const bool noise = img.layout == ChannelLayout::kRgb;
+    INFO(ChannelLayoutName(img.layout));
+    std::vector<size_t> sizes;
+    for (int effort : {1, 2, 3}) {
+      INFO("effort " << effort);
+      EncodeOptions opt;
+      opt.model = w.name;
+      opt.provider = EngineModelProvider(nullptr);
+      opt.tile_size = 16;
+      opt.effort = effort;
+      opt.threads = 2;
+      auto file = Encode(img, opt);
+      REQUIRE(file.ok());
+      sizes.push_back(file->size());
+      auto info = ReadFileInfo(file->data(), file->size());
+      REQUIRE(info.ok());
+      CHECK((info->model_params_bytes > 0) == (noise && effort > 1));
+      for (KernelPath p : AvailableKernelPaths()) {
+        INFO("path " << KernelPathName(p));
+        DecodeOptions d;
+        d.provider = [&](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+          EngineOptions eo;
+          eo.use_default_kernel = false;
+          eo.kernel = p;
+          PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
+          return std::unique_ptr<ProbabilityModel>(std::move(m));
+        };
+        auto back = Decode(file->data(), file->size(), d);
+        REQUIRE(back.ok());
+        CHECK(back->pixels == img.pixels);
+      }
+    }
+    if (noise) {
+      CHECK(sizes[1] < sizes[0]);
+      CHECK(sizes[2] < sizes[0]);
+    } else {
+      CHECK((sizes[1] == sizes[0] && sizes[2] == sizes[0]));
+    }
+  }
+  // Parameters for another channel count, or out of range, are refused.
+  auto m = EngineModel::Create(w);
+  REQUIRE(m.ok());
+  std::vector<uint8_t> gray(18, 0);  // version, channels, 7 scale steps and a mean step (i16 each)
+  gray[0] = 1;
+  gray[1] = 1;
+  REQUIRE((*m)->Adapt(gray).ok());
+  CHECK((*m)->Begin({TileShape{4, 4}}, 3).code() == StatusCode::kCorrupt);
+  CHECK((*m)->Begin({TileShape{4, 4}}, 1).ok());
+  std::vector<uint8_t> bad = gray;
+  bad[2] = 65;  // scale steps beyond 64
+  CHECK((*m)->Adapt(bad).code() == StatusCode::kCorrupt);
+  bad = gray;
+  bad[0] = 2;  // unknown version
+  CHECK((*m)->Adapt(bad).code() == StatusCode::kCorrupt);
+  CHECK((*m)->Adapt({1, 3, 0, 0}).code() == StatusCode::kCorrupt);
+  CHECK((*m)->Adapt({}).ok());
+  CHECK((*m)->Begin({TileShape{4, 4}}, 3).ok());
+}
+
 TEST_CASE("engine: thread counts and batch splits give the same file", "[engine]") {
   const IntWeights w = ShippedWeights("photo");
   const Image img = TestImage(40, 33, ChannelLayout::kRgb, 3);

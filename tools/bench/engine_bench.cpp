@@ -3,9 +3,10 @@
 // the time a 768x512 image takes at that rate. Every round trip is checked.
 //
 //   engine_bench [--model NAME|PATH] [--runs N] [--threads 1,2] [--paths all|default|scalar,avx2,...]
-//                [--tile N] IMAGE|FOLDER...
+//                [--tile N] [--effort N] IMAGE|FOLDER...
 //
-// Defaults: --model photo, --runs 3, --threads 1,2, --paths default (the path compress uses), --tile 64.
+// Defaults: --model photo, --runs 3, --threads 1,2, --paths default (the path compress uses), --tile 64,
+// --effort as compress (an adaptation pass counts as encoding time).
 // Benchmarks on a loaded machine are worthless: stop training first.
 #include <algorithm>
 #include <chrono>
@@ -43,6 +44,7 @@ std::vector<std::string> Split(const std::string& s) {
 int main(int argc, char** argv) {
   std::string model = "photo", paths_arg = "default", threads_arg = "1,2";
   int runs = 3, tile = picnic::kDefaultTileSize, precision = picnic::kDefaultCdfPrecision;
+  int effort = picnic::kDefaultEffort;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -53,8 +55,9 @@ int main(int argc, char** argv) {
     else if (a == "--paths" && v) paths_arg = argv[++i];
     else if (a == "--tile" && v) tile = std::atoi(argv[++i]);
     else if (a == "--precision" && v) precision = std::atoi(argv[++i]);
+    else if (a == "--effort" && v) effort = std::atoi(argv[++i]);
     else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|default|LIST] [--tile N] IMAGE|FOLDER...\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|default|LIST] [--tile N] [--effort N] IMAGE|FOLDER...\n", argv[0]);
       return 2;
     } else inputs.push_back(a);
   }
@@ -119,9 +122,9 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("model %s (fingerprint %016llx), %zu images, %llu pixels, tile %d, median of %d runs\n",
+  std::printf("model %s (fingerprint %016llx), %zu images, %llu pixels, tile %d, effort %d, median of %d runs\n",
               weights->name.c_str(), static_cast<unsigned long long>(weights->fingerprint), images.size(),
-              static_cast<unsigned long long>(pixels), tile, runs);
+              static_cast<unsigned long long>(pixels), tile, effort, runs);
   std::printf("%-8s %7s %12s %12s %14s %14s\n", "path", "threads", "enc px/s", "dec px/s", "768x512 enc s",
               "768x512 dec s");
   for (picnic::KernelPath path : paths) {
@@ -145,6 +148,7 @@ int main(int argc, char** argv) {
           eo.threads = threads;
           eo.tile_size = tile;
           eo.cdf_precision = precision;
+          eo.effort = effort;
           auto t0 = std::chrono::steady_clock::now();
           auto file = picnic::Encode(img, eo);
           e += Since(t0);

@@ -12,6 +12,7 @@ struct CompressOptions {
   std::string output;
   std::string model = kDefaultModelName;
   int tile_size = picnic::kDefaultTileSize;
+  int effort = picnic::kDefaultEffort;
   int threads = 0;
   int tiles_per_batch = 0;
   uint64_t max_pixels = picnic::kDefaultMaxPixels;
@@ -28,6 +29,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
         options.model = opt.model;
         options.provider = provider;
         options.tile_size = opt.tile_size;
+        options.effort = opt.effort;
         options.max_pixels = opt.max_pixels;
         options.threads = opt.threads;
         options.tiles_per_batch = opt.tiles_per_batch;
@@ -75,6 +77,14 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-m,--model", opt->model,
                   "Probability model: a name (photo, cifar10, histogram) or a weights file: .pnq runs the exact integer engine (files decode on any computer), .pnw the float LibTorch path (decodes only where its float arithmetic matches)")
       ->type_name("NAME|PATH")
+      ->capture_default_str();
+  cmd->add_option("-e,--effort", opt->effort,
+                  "1: code with the model as shipped; 2: first fit the model to the image (a scale and "
+                  "mean offset per channel, stored in the file: one more pass over the image, smaller "
+                  "files on images unlike the training photos); 3: fit more carefully (slower). Runs in "
+                  "every build; models without per-image parameters (histogram, .pnw) code as with 1")
+      ->type_name("N")
+      ->check(CLI::Range(picnic::kMinEffort, picnic::kMaxEffort))
       ->capture_default_str();
   cmd->add_option("--tile", opt->tile_size,
                   "Tile size in pixels; tiles are coded independently (0: one tile)")

@@ -44,6 +44,10 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   if (!info.metadata.empty()) {
     std::printf("  metadata: %s\n", picnic_cli::MetadataSummary(info.metadata).c_str());
   }
+  if (info.model_params_bytes > 0) {
+    std::printf("  model fitted to the image: %s of parameters (compress -e 2 or 3)\n",
+                picnic_cli::HumanBytes(info.model_params_bytes).c_str());
+  }
 }
 
 // An input image (not a .pnc): say what it is and what it costs uncompressed.

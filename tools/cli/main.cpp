@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   std::string kernels;
   for (picnic::KernelPath p : picnic::AvailableKernelPaths()) kernels += std::string(" ") + picnic::KernelPathName(p);
   app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString() +
-                                        "\nfile format: writes 1.0 and 1.1, reads 1.x\n" +
+                                        "\nfile format 1.2: reads any 1.x file; writes 1.0, or 1.1 with metadata, or 1.2 "
+                                        "with per-image model parameters (compress -e 2, 3)\n" +
                                         "exact engine arithmetic: " + std::to_string(picnic::kEngineArithmeticVersion) +
                                         "\nengine kernel paths on this CPU:" + kernels);
   app.require_subcommand(1);

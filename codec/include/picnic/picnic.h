@@ -47,6 +47,10 @@ using ProgressFn = std::function<void(double)>;
 // The provider that knows only the models built into the codec ("histogram").
 PICNIC_EXPORT ModelProvider BuiltinModelProvider();
 
+constexpr int kMinEffort = 1;
+constexpr int kMaxEffort = 3;
+constexpr int kDefaultEffort = 1;
+
 struct EncodeOptions {
   std::string model = "histogram";  // name (or path) passed to `provider`
   ModelProvider provider;           // empty: BuiltinModelProvider()
@@ -54,6 +58,10 @@ struct EncodeOptions {
   int cdf_precision = kDefaultCdfPrecision;
   int tiles_per_batch = 0;          // 0: let the codec choose; <= kMaxTilesPerBatch
   int threads = 0;                  // batches coded in parallel; 0: all cores
+  // 1: code with the model as it is; 2, 3: first fit the model to the image
+  // (ProbabilityModel::Study), 3 more thoroughly, at the cost of one more
+  // pass over the image. Models that cannot adapt code as with 1.
+  int effort = kDefaultEffort;
   uint64_t max_pixels = kDefaultMaxPixels;
   ProgressFn progress;              // called from the calling thread
 };
@@ -83,6 +91,7 @@ struct FileInfo {
   int tiles_per_batch = 0;
   uint64_t num_tiles = 0;
   std::vector<MetadataChunk> metadata;  // stored PNG chunks (format 1.1)
+  uint64_t model_params_bytes = 0;      // the model's per-image parameters (format 1.2)
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if

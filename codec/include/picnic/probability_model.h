@@ -76,6 +76,27 @@ class PICNIC_EXPORT ProbabilityModel {
     for (const TileRect& r : rects) shapes.push_back(TileShape{r.width, r.height});
     return Begin(shapes, NumColorChannels(image.layout));
   }
+
+  // ---- Per-image adaptation (optional) ----
+  // The encoder may fit a few parameters of the model to the image and store
+  // them in the file (format 1.2); the decoder hands them back. With effort
+  // >= 2 the encoder first calls Study on every batch (on as many model
+  // instances as threads), adds the returned statistics up element by
+  // element, asks one instance to ChooseAdaptation from the sum, and calls
+  // Adapt with the result on every instance that codes. The defaults study
+  // nothing, choose nothing and accept only "no parameters".
+  virtual Result<std::vector<int64_t>> Study(const std::vector<TileRect>& /*rects*/, const Image& /*image*/,
+                                             int /*effort*/) {
+    return std::vector<int64_t>{};
+  }
+  virtual Result<std::vector<uint8_t>> ChooseAdaptation(const std::vector<int64_t>& /*stats*/, int /*effort*/) {
+    return std::vector<uint8_t>{};
+  }
+  // The parameters to code with (empty: none), before the first batch.
+  virtual Status Adapt(const std::vector<uint8_t>& params) {
+    if (params.empty()) return Status::Ok();
+    return Status(StatusCode::kUnsupported, "model " + name() + " takes no per-image parameters");
+  }
 };
 
 // Finds the model a file names. Returns kModelNotFound with a message naming
