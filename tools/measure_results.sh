@@ -60,6 +60,10 @@ mapfile -t some < <(ls "$data"/photos/valid/*.png | LC_ALL=C sort | awk 'NR % 13
 "$build_dir/tools/engine_bench" --paths all --threads 2 --runs 3 "${some[@]}" | tee "$out/engine_bench.txt"
 "$build_dir/tools/engine_bench" --paths default --threads 1 --runs 3 "${some[@]}" | tail -1 | tee -a "$out/engine_bench.txt"
 
+say "whole-process CLI timings (cli_bench: a 768x512 crop of a training photo, and 1x1)"
+bash "$root/tools/bench/cli_bench.sh" --picnic "$picnic" --runs 5 "$data/photos/train/in_n03843555_oil_filter.png" |
+  tee "$out/cli_bench.txt"
+
 python3 - "$out" <<'EOF'
 import json, sys
 out = sys.argv[1]
