@@ -1,5 +1,5 @@
 // The one place where distributions become the integer CDFs the range coder
-// uses (DESIGN.md, "Determinism"). Compiled with -ffp-contract=off and no
+// uses (docs/DESIGN.md, "Determinism"). Compiled with -ffp-contract=off and no
 // fast-math, so encoder and decoder get the same counts on one platform.
 #ifndef PICNIC_CODEC_CDF_H_
 #define PICNIC_CODEC_CDF_H_

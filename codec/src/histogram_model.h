@@ -1,6 +1,6 @@
 // The baseline probability model: adaptive frequency counts per tile and
 // channel, no context. Also the model for the alpha channel inside the
-// driver (DESIGN.md: alpha is coded with a simple adaptive model).
+// driver (docs/DESIGN.md, "Channels").
 #ifndef PICNIC_CODEC_HISTOGRAM_MODEL_H_
 #define PICNIC_CODEC_HISTOGRAM_MODEL_H_
 

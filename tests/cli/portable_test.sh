@@ -1,4 +1,4 @@
-# Files decode on every computer (DESIGN.md, "Determinism"): a file made by
+# Files decode on every computer (docs/DESIGN.md, "Determinism"): a file made by
 # the exact engine decodes to the same pixels whatever kernels OpenBLAS and
 # LibTorch would pick (the float path failed its CRC under these settings)
 # and whatever engine kernel path the decoder forces; every path also

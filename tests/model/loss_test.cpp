@@ -1,5 +1,5 @@
 // The training/evaluation loss against the codec's own arithmetic: the NLL
-// the network is trained on must be what the coder spends (DESIGN.md, "The
+// the network is trained on must be what the coder spends (docs/DESIGN.md, "The
 // pipeline"), so DiscretizedMixLogisticNll is checked against
 // ChannelMixture + LogBinProbability (codec/src/mixture.cpp), which build the
 // coding CDFs.

@@ -2,7 +2,7 @@
 //
 // The model's negative log-likelihood of whole images in bits per subpixel:
 // what `picnic compress` with that model should spend, less the coding
-// overhead (DESIGN.md "The pipeline").
+// overhead (docs/DESIGN.md "The pipeline").
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -126,7 +126,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     j["nll_bits_per_subpixel"] = bpsp;
     j["seconds"] = seconds;
     j["threads"] = opt.threads;
-    // Alpha is coded apart from the network (DESIGN.md "Channels").
+    // Alpha is coded apart from the network (docs/DESIGN.md "Channels").
     j["alpha_ignored_images"] = alpha_ignored;
     if (opt.per_image) {
       j["per_image"] = nlohmann::json::array();

@@ -6,7 +6,7 @@
 // spend and against the classical lossless codecs. Per image: picnic's bits
 // per subpixel from the real .pnc bytes (header included), the model's NLL
 // over the very same tiles, batches and canvases (ComputeTiledNll), the
-// overhead between the two (DESIGN.md "The pipeline": it should be small),
+// overhead between the two (docs/DESIGN.md "The pipeline": it should be small),
 // encode and decode wall time, a verified round trip, and PNG as stored,
 // WebP lossless and JPEG-XL lossless (-e 7, -e 9) where installed.
 #include <fcntl.h>

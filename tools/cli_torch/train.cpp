@@ -11,7 +11,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
 
-// Defaults for a CPU-only machine (DESIGN.md "Training on this machine"):
+// Defaults for a CPU-only machine (docs/DESIGN.md "Training on this machine"):
 // a small network without dropout, and a learning-rate decay that still
 // matters within a few hours (0.99997^100k = 0.05).
 picnic::TrainOptions CliTrainDefaults() {

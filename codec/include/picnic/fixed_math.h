@@ -1,4 +1,4 @@
-// picnic's exact integer arithmetic (DESIGN.md, "Determinism"): the few
+// picnic's exact integer arithmetic (docs/DESIGN.md, "Determinism"): the few
 // non-linear functions that feed a CDF, as integer formulas over constant
 // tables shipped in the source (codec/src/fixed_tables.inc). Every function
 // here is a pure function of its integer arguments on every machine,

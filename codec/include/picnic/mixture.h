@@ -72,7 +72,7 @@ PICNIC_EXPORT double LogBinProbability(double mean, double log_scale, int v);
 PICNIC_EXPORT SubpixelMixture ChannelMixture(const float* raw, int num_mix, int c,
                                              const uint8_t* decoded);
 
-// ---- The exact engine's integer form (DESIGN.md, "Determinism") ----
+// ---- The exact engine's integer form (docs/DESIGN.md, "Determinism") ----
 //
 // The engine outputs kParamsPerMixture*K int32 values per pixel in the same
 // slot layout as above, in units that make the CDF cheap and exact:

@@ -7,7 +7,7 @@
 // of the batch that contains (y, x), codes them, then reports the true values.
 // Encoder and decoder make exactly the same sequence of calls, so a model
 // whose arithmetic depends only on that sequence yields identical CDFs on
-// both sides (DESIGN.md, "Determinism").
+// both sides (docs/DESIGN.md, "Determinism").
 #ifndef PICNIC_PROBABILITY_MODEL_H_
 #define PICNIC_PROBABILITY_MODEL_H_
 

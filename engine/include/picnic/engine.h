@@ -1,4 +1,4 @@
-// picnic's exact engine (DESIGN.md, "Determinism"): PixelCNN++ evaluated
+// picnic's exact engine (docs/DESIGN.md, "Determinism"): PixelCNN++ evaluated
 // incrementally on integer weights and activations, so that every CDF is a
 // pure function of the integer weights file and the pixels, on any CPU,
 // SIMD width, thread count, compiler and optimisation level. No LibTorch,

@@ -14,7 +14,7 @@
 
 namespace picnic {
 
-// [3, H, W] uint8 from an Image: gray is replicated to R = G = B (DESIGN.md,
+// [3, H, W] uint8 from an Image: gray is replicated to R = G = B (docs/DESIGN.md,
 // "Channels"); alpha is dropped.
 PICNIC_EXPORT torch::Tensor ImageToTensor(const Image& image);
 

@@ -1,5 +1,5 @@
 // Measuring a PixelCNN++ model: the negative log-likelihood of whole images
-// (the number a coded file size must match, DESIGN.md "The pipeline"), and
+// (the number a coded file size must match, docs/DESIGN.md "The pipeline"), and
 // drawing images from it.
 #ifndef PICNIC_EVALUATE_H_
 #define PICNIC_EVALUATE_H_
@@ -48,7 +48,7 @@ struct EvaluateOptions {
 // (PixelCnn::forward), and the discretized logistic mixture NLL is computed
 // in float64 on the network output over the real pixels only. Grayscale
 // images are scored on one channel (the network sees Y replicated to RGB;
-// DESIGN.md "Channels"); alpha is ignored. The model should be in eval mode.
+// docs/DESIGN.md "Channels"); alpha is ignored. The model should be in eval mode.
 // Returns one ImageNll per input image, in order.
 PICNIC_EXPORT Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model,
                                                            const std::vector<Image>& images,

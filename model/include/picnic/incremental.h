@@ -10,7 +10,7 @@
 // quarter resolution. Results equal the full forward pass over the same
 // canvas up to float rounding (~1e-6); they are bit-identical between two
 // runs that make the same calls with the same batch size and thread count,
-// which is what the range coder needs (DESIGN.md, "Determinism").
+// which is what the range coder needs (docs/DESIGN.md, "Determinism").
 #ifndef PICNIC_INCREMENTAL_H_
 #define PICNIC_INCREMENTAL_H_
 

@@ -1,6 +1,6 @@
 // PixelCNN++ behind the codec's ProbabilityModel interface, evaluated
 // incrementally (incremental.h) so that encoder and decoder make the very
-// same computation (DESIGN.md, "Determinism").
+// same computation (docs/DESIGN.md, "Determinism").
 #ifndef PICNIC_PIXELCNN_MODEL_H_
 #define PICNIC_PIXELCNN_MODEL_H_
 

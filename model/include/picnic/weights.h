@@ -1,4 +1,5 @@
-// picnic's own weights format, loadable by any LibTorch version (DESIGN.md):
+// picnic's own weights format, loadable by any LibTorch version (docs/DESIGN.md,
+// "Determinism": the fingerprint identifies the exact weights):
 //
 //   offset  size  field
 //   0       8     magic "PICNICW1"

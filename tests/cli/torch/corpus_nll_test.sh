@@ -2,7 +2,7 @@
 # every RGB and gray photograph of the sample corpus (corpus/fetch.sh, from
 # Debian's python3-skimage), the real file's bits per subpixel, header
 # included, are within 1% of the model's NLL over the same tiles and batches,
-# and every round trip is verified (DESIGN.md, "The pipeline").
+# and every round trip is verified (docs/DESIGN.md, "The pipeline").
 #
 # Not checked here: the palette and RGBA images. Their alpha channel is coded
 # but not scored by the NLL, and on flat synthetic images the file can even

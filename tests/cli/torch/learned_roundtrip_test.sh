@@ -1,7 +1,7 @@
 # The learned codec across processes: every synthetic image (1x1, 1xN, Nx1,
 # odd sizes, gray, gray+alpha, RGB, RGBA, palette) compressed with the shipped
 # photo model on two threads and decompressed in another process on one
-# thread must come back pixel for pixel (DESIGN.md, "Determinism").
+# thread must come back pixel for pixel (docs/DESIGN.md, "Determinism").
 source "$(dirname "$0")/../lib.sh" "$@"
 
 [[ -f "$SRC/weights/photo.pnw" ]] || fail "weights/photo.pnw is missing from the source tree"

@@ -1,6 +1,6 @@
 # `picnic train`, `eval` and `sample` with a tiny model trained here for a few
 # steps; and the project's central self-check, coded size against the
-# model's NLL (DESIGN.md, "The pipeline").
+# model's NLL (docs/DESIGN.md, "The pipeline").
 source "$(dirname "$0")/../lib.sh" "$@"
 
 
