@@ -1,9 +1,13 @@
 // The exact engine: PixelCNN++ evaluated incrementally in integers, with the
 // schedule of model/src/incremental.cpp (Ramachandran et al. 2017): every
-// level's vertical stream a row at a time when the row starts, the
-// horizontal stream position by position, a lower level's position at the
-// first pixel where all its inputs exist. Batched over the tiles of a batch;
-// all arithmetic as engine.h defines it.
+// level's vertical stream a whole row at a time when the row starts; the
+// horizontal stream over a column range, one position at a time when
+// decoding (pixels arrive one by one) and the whole row when encoding
+// (BeginKnown: every pixel is known); a lower level's columns once all their
+// inputs exist. Every layer is an integer matrix product (kernels.h) over
+// the positions at hand, reading its window in place from ring buffers:
+// over the tiles of the batch for one column, over the columns of each tile
+// for a range. All arithmetic as engine.h defines it.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>

@@ -5,12 +5,13 @@
 // no float, no libm on the coding path.
 //
 // Arithmetic (version kEngineArithmeticVersion), defined by the scalar
-// reference in engine/src/kernels.cpp and int_pixelcnn.cpp:
+// reference in engine/src/kernels.cpp and engine_model.cpp:
 //   * activations are int16 q standing for q / 2^e, |q| <= act_max, with one
 //     exponent e per tensor (stored in the weights file);
 //   * an affine layer sums int16 weight x int16 activation products and an
 //     int32 bias in an int32 accumulator that the exporter proved cannot
-//     overflow (sum |w| * max|a| + |b| < 2^31 per output), then requantizes
+//     overflow (sum |w| * max|a| + |b| < 2^31 per output; the loader checks
+//     it again and refuses weights that fail it), then requantizes
 //     with the one rule fixed::RoundShift64(acc, shift[o]) and clamps to
 //     +-act_max (int32 Q16 mixture parameters for the output layer);
 //   * ELU, the gate's sigmoid and everything after the network use
