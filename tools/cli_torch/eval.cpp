@@ -19,7 +19,7 @@ namespace {
 
 struct EvalOptions {
   std::vector<std::string> inputs;
-  std::string model = "photo";
+  std::string model = kDefaultModelName;
   bool json = false;
   bool per_image = false;
   int threads = 2;

@@ -13,7 +13,7 @@
 namespace {
 
 struct SampleCliOptions {
-  std::string model = "photo";
+  std::string model = kDefaultModelName;
   int count = 16;
   std::string size = "32x32";
   std::string output;
