@@ -20,12 +20,6 @@
 
 namespace picnic {
 
-inline int ResolveThreads(int requested) {
-  if (requested > 0) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
-}
-
 // Calls run_batch(model, batch_index) for every batch in [0, num_batches),
 // on up to `threads` threads. `first_model` serves the first thread; the
 // others ask `make_model`. progress(batches_done) is called on the calling

@@ -68,12 +68,6 @@ constexpr size_t kHeaderCrcBytes = 4;
 
 }  // namespace
 
-std::string FingerprintHex(uint64_t fingerprint) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(fingerprint));
-  return buf;
-}
-
 bool IsValidModelName(const std::string& name) {
   if (name.empty() || name.size() > kMaxModelNameBytes) return false;
   for (char ch : name) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "picnic/image.h"
+#include "picnic/probability_model.h"  // FingerprintHex
 #include "picnic/status.h"
 
 namespace picnic {
@@ -101,9 +102,6 @@ Result<ContainerExtent> MeasureContainer(const uint8_t* data, size_t size, uint6
 
 // zlib crc32 of the pixel bytes: the end-to-end check stored in the header.
 uint32_t PixelsCrc32(const std::vector<uint8_t>& pixels);
-
-// Readable 16-hex-digit form of a fingerprint, for messages.
-std::string FingerprintHex(uint64_t fingerprint);
 
 // Whether `name` may be stored as a model name (1..255 printable ASCII).
 bool IsValidModelName(const std::string& name);

@@ -2,14 +2,28 @@
 #include "picnic/picnic.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "container.h"
 #include "picnic/image_io.h"
 #include "histogram_model.h"
 
 namespace picnic {
+
+std::string FingerprintHex(uint64_t fingerprint) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(fingerprint));
+  return buf;
+}
+
+int ResolveThreads(int requested) {
+  if (requested > 0) return requested;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
+}
 
 ModelProvider BuiltinModelProvider() {
   return [](const std::string& name,

@@ -35,7 +35,6 @@ uint64_t Fnv(const void* data, size_t bytes, uint64_t h) {
   return h;
 }
 
-int CanvasSide(int n) { return (n + 3) / 4 * 4; }
 
 // One affine layer with its weights packed for the kernels (kernels.h).
 struct Dense {
@@ -370,8 +369,8 @@ void EngineModel::Impl::BeginBatch(const std::vector<TileShape>& tiles) {
     mh = std::max(mh, s.height);
     mw = std::max(mw, s.width);
   }
-  h = CanvasSide(mh);
-  w = CanvasSide(mw);
+  h = static_cast<int>(PixelCnnCanvasSide(mh));
+  w = static_cast<int>(PixelCnnCanvasSide(mw));
   canvas.assign(static_cast<size_t>(t) * (h + 2) * (w + 2) * 4, 0);
   for (int i = 0; i < t; ++i) {
     for (int y = 0; y < tiles[i].height; ++y) {
@@ -853,9 +852,8 @@ ModelProvider EngineModelProvider(ModelProvider fallback) {
     }
     if (fallback) return fallback(name, fingerprint);
     if (!path.ok()) return path.status();
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fingerprint));
-    return Status(StatusCode::kModelNotFound, "file was encoded with model " + name + " (fingerprint " + hex +
+    return Status(StatusCode::kModelNotFound, "file was encoded with model " + name + " (fingerprint " +
+                                                  FingerprintHex(fingerprint) +
                                                   "), which is not installed; put its weights in the weights "
                                                   "folder or set PICNIC_WEIGHTS_DIR");
   };

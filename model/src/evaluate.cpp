@@ -8,13 +8,13 @@
 #include <tuple>
 
 #include "picnic/dataset.h"
+#include "picnic/engine.h"  // PixelCnnCanvasSide
 #include "picnic/mixture.h"
 #include "picnic/mixture_loss.h"
 
 namespace picnic {
 namespace {
 
-int64_t RoundUpTo4(int64_t v) { return (v + 3) / 4 * 4; }
 
 torch::ScalarType ModelDtype(const PixelCnn& model) {
   auto params = model->parameters();
@@ -75,9 +75,9 @@ Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const st
 PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8) {
   const int64_t b = images_uint8.size(0), h = images_uint8.size(2), w = images_uint8.size(3);
   PaddedBatch out;
-  out.x = torch::zeros({b, 3, RoundUpTo4(h), RoundUpTo4(w)}, torch::kFloat32);
+  out.x = torch::zeros({b, 3, PixelCnnCanvasSide(h), PixelCnnCanvasSide(w)}, torch::kFloat32);
   out.x.narrow(2, 0, h).narrow(3, 0, w).copy_(ScaleToUnit(images_uint8));
-  out.mask = torch::zeros({b, 1, RoundUpTo4(h), RoundUpTo4(w)}, torch::kFloat32);
+  out.mask = torch::zeros({b, 1, PixelCnnCanvasSide(h), PixelCnnCanvasSide(w)}, torch::kFloat32);
   out.mask.narrow(2, 0, h).narrow(3, 0, w).fill_(1.0);
   return out;
 }
@@ -109,7 +109,7 @@ Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<
     size_t done = 0;
     for (const auto& group : groups) {
       const Image& first = images[group.front()];
-      const int64_t padded_pixels = RoundUpTo4(first.width) * RoundUpTo4(first.height);
+      const int64_t padded_pixels = PixelCnnCanvasSide(first.width) * PixelCnnCanvasSide(first.height);
       const size_t batch = static_cast<size_t>(
           std::clamp<int64_t>(options.max_batch_pixels / padded_pixels, 1, options.max_batch));
       for (size_t start = 0; start < group.size(); start += batch) {
@@ -141,7 +141,7 @@ Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& op
   if (options.height < 1 || options.width < 1 || options.height > kMaxSide || options.width > kMaxSide)
     return Status(StatusCode::kInvalidArgument, "sample size must be 1.." + std::to_string(kMaxSide) + " per side");
   const int64_t n = options.count, h = options.height, w = options.width;
-  const int64_t h4 = RoundUpTo4(h), w4 = RoundUpTo4(w);
+  const int64_t h4 = PixelCnnCanvasSide(h), w4 = PixelCnnCanvasSide(w);
   std::vector<Image> out;
   try {
     torch::NoGradGuard no_grad;
@@ -153,7 +153,7 @@ Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& op
     for (int64_t i = 0; i < h; ++i) {
       // Output rows <= i see input rows <= i only; a multiple of 4 keeps the
       // down-sampling layers aligned as in the full image.
-      const int64_t rows = std::min(h4, RoundUpTo4(i + 1));
+      const int64_t rows = std::min(h4, PixelCnnCanvasSide(i + 1));
       torch::Tensor x_rows = x.narrow(2, 0, rows);
       torch::Tensor mask_rows = mask.narrow(2, 0, rows);
       for (int64_t j = 0; j < w; ++j) {

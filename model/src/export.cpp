@@ -276,9 +276,7 @@ Result<IntWeights> ExportIntWeights(const LoadedWeights& lw, const ExportOptions
   PICNIC_ASSIGN_OR_RETURN(IntWeights out, ExportIntWeightsFromMaxima(lw, maxima, opt, report));
   nlohmann::json meta;
   meta["source_weights"] = {{"name", lw.name}, {"path", lw.path}};
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(lw.fingerprint));
-  meta["source_weights"]["fingerprint"] = hex;
+  meta["source_weights"]["fingerprint"] = FingerprintHex(lw.fingerprint);
   meta["calibration"] = {{"images", report->calib_images},
                          {"crop", opt.calib_crop},
                          {"crops_per_image", opt.calib_crops_per_image},

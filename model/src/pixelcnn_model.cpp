@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "picnic/engine.h"  // PixelCnnCanvasSide
 #include "picnic/mixture.h"
 #include "picnic/mixture_loss.h"
 #include "picnic/tiling.h"
@@ -11,19 +12,12 @@
 namespace picnic {
 namespace {
 
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Status FromTorch(const c10::Error& e) {
   return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
 }
 
 }  // namespace
 
-int64_t CanvasSize(int64_t n) { return (n + 3) / 4 * 4; }
 
 void UseSingleThreadedMath() {
   // Only when needed: another thread may be coding a batch right now.
@@ -58,8 +52,8 @@ Status PixelCnnModel::Begin(const std::vector<TileShape>& tiles, int color_chann
       h = std::max<int64_t>(h, t.height);
       w = std::max<int64_t>(w, t.width);
     }
-    h = CanvasSize(h);
-    w = CanvasSize(w);
+    h = PixelCnnCanvasSide(h);
+    w = PixelCnnCanvasSide(w);
     batch_ = static_cast<int64_t>(tiles.size());
     torch::Tensor mask = torch::zeros({batch_, 1, h, w});
     for (int64_t i = 0; i < batch_; ++i) mask[i].narrow(1, 0, tiles[i].height).narrow(2, 0, tiles[i].width).fill_(1);
@@ -130,8 +124,8 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
         h = std::max<int64_t>(h, r.height);
         w = std::max<int64_t>(w, r.width);
       }
-      h = CanvasSize(h);
-      w = CanvasSize(w);
+      h = PixelCnnCanvasSide(h);
+      w = PixelCnnCanvasSide(w);
       const int64_t t = static_cast<int64_t>(rects.size());
       torch::Tensor x = torch::zeros({t, 3, h, w});     // [T, 3, H, W]
       torch::Tensor mask = torch::zeros({t, 1, h, w});  // [T, 1, H, W]
@@ -173,7 +167,7 @@ ModelProvider TorchModelProvider(ModelProvider fallback) {
   return [fallback](const std::string& name, uint64_t fingerprint) -> Result<std::unique_ptr<ProbabilityModel>> {
     auto not_installed = [&]() {
       return Status(StatusCode::kModelNotFound,
-                    "file was encoded with model " + name + " (fingerprint " + Hex(fingerprint) +
+                    "file was encoded with model " + name + " (fingerprint " + FingerprintHex(fingerprint) +
                         "), which is not installed; put its weights in the weights folder or set "
                         "PICNIC_WEIGHTS_DIR");
     };

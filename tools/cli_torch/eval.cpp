@@ -36,12 +36,6 @@ struct Row {
   picnic::ImageNll nll;
 };
 
-std::string Hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-  return buf;
-}
-
 void RunEval(const EvalOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
   const auto start = std::chrono::steady_clock::now();
@@ -113,7 +107,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
   const double bpsp = nll_bits / static_cast<double>(subpixels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const std::string fingerprint = Hex16(weights->fingerprint);
+  const std::string fingerprint = picnic::FingerprintHex(weights->fingerprint);
 
   if (opt.json) {
     nlohmann::json j;

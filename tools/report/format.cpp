@@ -44,11 +44,6 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
-std::string Hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-  return buf;
-}
 
 std::string SummaryLine(const Totals& t, const ReportContext& rc) {
   std::string s = "model " + rc.model_name;

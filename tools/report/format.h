@@ -18,9 +18,6 @@ void Appendf(std::string* out, const char* format, ...) __attribute__((format(pr
 
 std::string HtmlEscape(const std::string& s);
 
-// A fingerprint as 16 lower-case hex digits.
-std::string Hex16(uint64_t v);
-
 // "model photo (fingerprint ...), tile 64, 2 threads; 3 images, N pixels;
 // 2 x CPU": the first line of the table, the Markdown and the HTML.
 std::string SummaryLine(const Totals& t, const ReportContext& rc);

@@ -1,7 +1,5 @@
 #include "machine.h"
 
-#include <unistd.h>
-
 #include <fstream>
 
 namespace picnic_report {
@@ -19,11 +17,6 @@ std::string CpuModel() {
     }
   }
   return "unknown";
-}
-
-int Nproc() {
-  const long n = ::sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 }  // namespace picnic_report

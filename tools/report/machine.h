@@ -8,8 +8,6 @@ namespace picnic_report {
 
 // /proc/cpuinfo's first "model name"; "unknown" without one.
 std::string CpuModel();
-// Online processors, at least 1.
-int Nproc();
 
 }  // namespace picnic_report
 

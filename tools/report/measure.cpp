@@ -92,10 +92,10 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   std::vector<float> pixel_bits;
   if (weights) {
     if (info.model_fingerprint != weights->fingerprint) {
-      return Status(StatusCode::kModelError, "the file records fingerprint " + Hex16(info.model_fingerprint) +
-                                                 " but the NLL weights have " + Hex16(weights->fingerprint));
+      return Status(StatusCode::kModelError, "the file records fingerprint " + picnic::FingerprintHex(info.model_fingerprint) +
+                                                 " but the NLL weights have " + picnic::FingerprintHex(weights->fingerprint));
     }
-    torch::set_num_threads(opt.threads > 0 ? opt.threads : Nproc());
+    torch::set_num_threads(picnic::ResolveThreads(opt.threads));
     auto nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch);
     torch::set_num_threads(1);
     if (!nll.ok()) return nll.status();

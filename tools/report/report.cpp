@@ -107,10 +107,10 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   // The model: weights (with an NLL) or a built-in model (without).
   ReportContext rc;
   rc.picnic_version = picnic::VersionString();
-  rc.nproc = Nproc();
+  rc.nproc = picnic::ResolveThreads(0);
   rc.cpu = CpuModel();
   rc.threads = opt.threads;
-  rc.effective_threads = opt.threads > 0 ? opt.threads : Nproc();
+  rc.effective_threads = picnic::ResolveThreads(opt.threads);
   rc.tile_size = opt.tile_size;
   rc.tiles_per_batch = opt.tiles_per_batch;
   std::unique_ptr<picnic::LoadedWeights> weights;
@@ -120,7 +120,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
     if (!loaded.ok()) return ReportError(ctx, "", loaded.status());
     weights = std::make_unique<picnic::LoadedWeights>(std::move(loaded).value());
     rc.model_name = weights->name;
-    rc.fingerprint = Hex16(weights->fingerprint);
+    rc.fingerprint = picnic::FingerprintHex(weights->fingerprint);
     rc.weights_path = weights->path;
   } else {
     auto builtin = picnic::BuiltinModelProvider()(opt.model, 0);
@@ -139,7 +139,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
       if (!iw.ok()) return ReportError(ctx, "", iw.status());
       provider = CliModelProvider();
       rc.notes.push_back("files coded by the exact integer engine (" + int_path.value() + ", fingerprint " +
-                         Hex16(iw->fingerprint) + "); NLL from the float weights " + weights->path);
+                         picnic::FingerprintHex(iw->fingerprint) + "); NLL from the float weights " + weights->path);
     }
   }
 

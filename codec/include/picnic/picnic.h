@@ -44,6 +44,11 @@ constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 // Progress callback: fraction done in [0, 1].
 using ProgressFn = std::function<void(double)>;
 
+// What a `threads` setting means everywhere in picnic (EncodeOptions,
+// DecodeOptions, every command's -j/--threads): `requested` when > 0, else
+// one per core (at most 64).
+PICNIC_EXPORT int ResolveThreads(int requested);
+
 // The provider that knows only the models built into the codec ("histogram").
 PICNIC_EXPORT ModelProvider BuiltinModelProvider();
 

@@ -99,6 +99,10 @@ class PICNIC_EXPORT ProbabilityModel {
   }
 };
 
+// A fingerprint as files, messages and tools show it: 16 lower-case hex
+// digits. The one formatting of a fingerprint anywhere in picnic.
+PICNIC_EXPORT std::string FingerprintHex(uint64_t fingerprint);
+
 // Finds the model a file names. Returns kModelNotFound with a message naming
 // the model when none of that name and fingerprint is available.
 // fingerprint == 0 means "any" (used by encoders resolving a name).

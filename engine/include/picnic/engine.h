@@ -108,6 +108,10 @@ struct NetworkSpec {
   std::string output_input;       // tensor whose ELU feeds out_nin
 };
 PICNIC_EXPORT NetworkSpec PixelCnnSpec(int nr_resnet);
+// The network halves its input twice, so it runs on a canvas whose sides are
+// multiples of 4: the image at the top left, the mask channel over it. The
+// one rounding of the engine, the LibTorch model and the evaluator.
+constexpr int64_t PixelCnnCanvasSide(int64_t n) { return (n + 3) / 4 * 4; }
 
 // ---- Quantization (used by the exporter; float is fine here: it runs once
 // and its output is frozen in the weights file) ----
