@@ -4,18 +4,13 @@
 #include <cmath>
 #include <string>
 
-#include "picnic/picnic.h"
+#include "picnic/limits.h"
 
 namespace picnic {
 namespace {
 
 Status CheckPrecision(int precision) {
-  if (precision < kMinCdfPrecision || precision > kMaxCdfPrecision) {
-    return Status(StatusCode::kInvalidArgument,
-                  "CDF precision " + std::to_string(precision) + " is outside [" +
-                      std::to_string(kMinCdfPrecision) + ", " + std::to_string(kMaxCdfPrecision) +
-                      "]");
-  }
+  if (!IsValidCdfPrecision(precision)) return Status(StatusCode::kInvalidArgument, CdfPrecisionError(precision));
   return Status::Ok();
 }
 

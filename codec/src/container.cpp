@@ -235,11 +235,7 @@ Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max
                   "file uses feature flags 0x" + FingerprintHex(h.flags).substr(14) +
                       " that this picnic does not know");
   }
-  if (h.cdf_precision < kMinCdfPrecision || h.cdf_precision > kMaxCdfPrecision) {
-    return Corrupt("CDF precision " + std::to_string(h.cdf_precision) + " is outside [" +
-                   std::to_string(kMinCdfPrecision) + ", " + std::to_string(kMaxCdfPrecision) +
-                   "]");
-  }
+  if (!IsValidCdfPrecision(h.cdf_precision)) return Corrupt(CdfPrecisionError(h.cdf_precision));
   if (h.width == 0 || h.height == 0) {
     return Corrupt("image is " + std::to_string(h.width) + "x" + std::to_string(h.height));
   }

@@ -64,11 +64,8 @@ Status CheckImage(const Image& image, const EncodeOptions& options) {
                                                     std::to_string(kMaxEffort) + "], got " +
                                                     std::to_string(options.effort));
   }
-  if (options.cdf_precision < kMinCdfPrecision || options.cdf_precision > kMaxCdfPrecision) {
-    return Status(StatusCode::kInvalidArgument,
-                  "CDF precision must be in [" + std::to_string(kMinCdfPrecision) + ", " +
-                      std::to_string(kMaxCdfPrecision) + "], got " +
-                      std::to_string(options.cdf_precision));
+  if (!IsValidCdfPrecision(options.cdf_precision)) {
+    return Status(StatusCode::kInvalidArgument, CdfPrecisionError(options.cdf_precision));
   }
   return Status::Ok();
 }

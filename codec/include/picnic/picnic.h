@@ -17,29 +17,12 @@
 
 #include "picnic/image.h"
 #include "picnic/image_io.h"
+#include "picnic/limits.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
 #include "picnic/visibility.h"
 
 namespace picnic {
-
-// Named CDF precision: every CDF sums to 2^kDefaultCdfPrecision.
-constexpr int kDefaultCdfPrecision = 16;
-constexpr int kMinCdfPrecision = 12;
-constexpr int kMaxCdfPrecision = 16;
-constexpr int kDefaultTileSize = 64;
-// When EncodeOptions::tiles_per_batch is 0 the encoder spreads the tiles
-// evenly over its threads, at most this many per batch (memory stays bounded
-// by the batch, not the image). Recorded in the file: a model's arithmetic
-// may depend on the batch composition, so the decoder rebuilds the same
-// batches whatever its own thread count.
-constexpr int kDefaultTilesPerBatch = 64;
-// The most tiles one batch may hold, in files and in EncodeOptions. A
-// decoder keeps model state for one batch per thread, so this (and not the
-// image size) bounds its memory besides the output image; a file asking for
-// more is refused (kLimitExceeded) before anything is allocated.
-constexpr int kMaxTilesPerBatch = 1024;
-constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 
 // Progress callback: fraction done in [0, 1].
 using ProgressFn = std::function<void(double)>;
@@ -52,9 +35,6 @@ PICNIC_EXPORT int ResolveThreads(int requested);
 // The provider that knows only the models built into the codec ("histogram").
 PICNIC_EXPORT ModelProvider BuiltinModelProvider();
 
-constexpr int kMinEffort = 1;
-constexpr int kMaxEffort = 3;
-constexpr int kDefaultEffort = 1;
 
 struct EncodeOptions {
   std::string model = "histogram";  // name (or path) passed to `provider`

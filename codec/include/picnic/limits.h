@@ -1,0 +1,45 @@
+// picnic's limits and defaults, in one place: the public API (picnic.h)
+// includes them, and so do the codec's internals that need a constant but
+// not the API.
+#ifndef PICNIC_LIMITS_H_
+#define PICNIC_LIMITS_H_
+
+#include <cstdint>
+#include <string>
+
+namespace picnic {
+
+// Named CDF precision: every CDF sums to 2^kDefaultCdfPrecision.
+constexpr int kDefaultCdfPrecision = 16;
+constexpr int kMinCdfPrecision = 12;
+constexpr int kMaxCdfPrecision = 16;
+constexpr int kDefaultTileSize = 64;
+// When EncodeOptions::tiles_per_batch is 0 the encoder spreads the tiles
+// evenly over its threads, at most this many per batch (memory stays bounded
+// by the batch, not the image). Recorded in the file: a model's arithmetic
+// may depend on the batch composition, so the decoder rebuilds the same
+// batches whatever its own thread count.
+constexpr int kDefaultTilesPerBatch = 64;
+// The most tiles one batch may hold, in files and in EncodeOptions. A
+// decoder keeps model state for one batch per thread, so this (and not the
+// image size) bounds its memory besides the output image; a file asking for
+// more is refused (kLimitExceeded) before anything is allocated.
+constexpr int kMaxTilesPerBatch = 1024;
+constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
+
+// Encoder effort (EncodeOptions::effort, compress -e).
+constexpr int kMinEffort = 1;
+constexpr int kMaxEffort = 3;
+constexpr int kDefaultEffort = 1;
+
+// The one test and message for a CDF precision, wherever one comes from
+// (options, a file, the CDF builder); each caller picks its status code.
+constexpr bool IsValidCdfPrecision(int p) { return p >= kMinCdfPrecision && p <= kMaxCdfPrecision; }
+inline std::string CdfPrecisionError(int p) {
+  return "CDF precision " + std::to_string(p) + " is outside [" + std::to_string(kMinCdfPrecision) + ", " +
+         std::to_string(kMaxCdfPrecision) + "]";
+}
+
+}  // namespace picnic
+
+#endif  // PICNIC_LIMITS_H_
