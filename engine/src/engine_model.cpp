@@ -737,14 +737,8 @@ Status EngineModel::Predict(int y, int x, int c, const std::vector<int>& tile_id
 
 Result<std::vector<int64_t>> EngineModel::Study(const std::vector<TileRect>& rects, const Image& image, int effort) {
   Impl& s = *impl_;
-  // The statistics are of the model as shipped: no offsets while studying.
-  const ImageAdaptation saved = s.adaptation;
-  s.adaptation = ImageAdaptation{};
-  struct Restore {
-    Impl& s;
-    ImageAdaptation a;
-    ~Restore() { s.adaptation = a; }
-  } restore{s, saved};
+  // The statistics are of the model as shipped: offsets are applied only in
+  // Predict, and studying reads the raw parameters directly.
   AdaptationStudy study(effort);
   std::vector<TileRect> studied;
   for (size_t i = 0; i < rects.size(); ++i) {
