@@ -4,9 +4,12 @@
 # bits per subpixel, times, and whether the decoded pixels match.
 #
 #   bash tools/run_corpus.sh [--model NAME|PATH] [--tile N] [--generated]
-#                            [--no-baselines] [--no-setup]
+#                            [--no-graphics] [--no-baselines] [--no-setup]
 #
-# --generated also runs the synthetic images from gen_test_images.
+# The sample photographs (corpus/fetch.sh) and the graphics set of
+# screenshots, charts, diagrams and icons (corpus/fetch_graphics.sh; skipped
+# with --no-graphics). --generated also runs the synthetic images from
+# gen_test_images.
 # Baselines for comparison (when installed): WebP lossless (cwebp -lossless
 # -exact -z 9) and JPEG-XL lossless (cjxl -d 0 -e 7).
 # The table (Markdown) is also saved to runs/corpus_<model>.md.
@@ -18,6 +21,7 @@ build_dir="${PICNIC_BUILD_DIR:-$root/build}"
 model=""
 tile=""
 generated=0
+graphics=1
 setup=1
 baselines=1
 while [[ $# -gt 0 ]]; do
@@ -25,9 +29,10 @@ while [[ $# -gt 0 ]]; do
     --model) model="$2"; shift 2 ;;
     --tile) tile="$2"; shift 2 ;;
     --generated) generated=1; shift ;;
+    --no-graphics) graphics=0; shift ;;
     --no-setup) setup=0; shift ;;
     --no-baselines) baselines=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run_corpus.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +45,11 @@ bash "$root/corpus/fetch.sh" >&2
 images=()
 while IFS=$'\t' read -r file _rest; do images+=("$root/corpus/images/$file"); done \
   < <(grep -v '^#' "$root/corpus/MANIFEST.tsv" | tail -n +2 | grep -v '^[[:space:]]*$')
+if [[ $graphics == 1 ]]; then
+  bash "$root/corpus/fetch_graphics.sh" >&2
+  while IFS=$'\t' read -r file _rest; do images+=("$root/corpus/graphics/$file"); done \
+    < <(grep -v '^#' "$root/corpus/GRAPHICS_MANIFEST.tsv" | tail -n +2 | grep -v '^[[:space:]]*$')
+fi
 if [[ $generated == 1 ]]; then
   "$build_dir/tools/gen_test_images" "$root/corpus/generated" >&2
   for f in "$root"/corpus/generated/*; do images+=("$f"); done
