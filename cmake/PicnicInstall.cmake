@@ -46,9 +46,15 @@ configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/picnic-config.cmake.in
                               ${PROJECT_BINARY_DIR}/picnic-config.cmake
                               INSTALL_DESTINATION ${PICNIC_INSTALL_CMAKEDIR})
 # The C++ API is versioned by the package version: a release that changes it
-# incompatibly changes the major version (README, "Library").
+# incompatibly changes the major version, before 1.0 the minor (README,
+# "Library").
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(picnic_compatibility SameMinorVersion)
+else()
+  set(picnic_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/picnic-config-version.cmake
-                                 VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+                                 VERSION ${PROJECT_VERSION} COMPATIBILITY ${picnic_compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/picnic-config.cmake ${PROJECT_BINARY_DIR}/picnic-config-version.cmake
         DESTINATION ${PICNIC_INSTALL_CMAKEDIR} COMPONENT core)
 

@@ -26,8 +26,15 @@ function(picnic_add_library name export_name)
 
   add_library(${name} $<TARGET_OBJECTS:${name}_objects>)
   add_library(picnic::${export_name} ALIAS ${name})
+  # The soname changes with every ABI change (README, "Library"): with the
+  # major version, and before 1.0 with the minor version too (.so.0.2).
+  if(PROJECT_VERSION_MAJOR EQUAL 0)
+    set(picnic_soversion 0.${PROJECT_VERSION_MINOR})
+  else()
+    set(picnic_soversion ${PROJECT_VERSION_MAJOR})
+  endif()
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${export_name}
-    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+    VERSION ${PROJECT_VERSION} SOVERSION ${picnic_soversion})
   target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${include_dir}>
                                             $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(${name} PUBLIC cxx_std_17)

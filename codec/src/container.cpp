@@ -121,16 +121,29 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
     return Status(StatusCode::kInvalidArgument, "model parameters over " + std::to_string(kMaxModelParamsBytes) + " bytes");
   }
   if ((header.flags & ~kKnownFlags) != 0 ||
-      ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty()) {
+      ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty() ||
+      ((header.flags & kFlagTileModes) != 0) != !header.tile_modes.empty()) {
     return Status(StatusCode::kInvalidArgument, "container flags do not match the header's fields");
   }
+  if (!header.tile_modes.empty()) {
+    if (header.tile_modes.size() != payloads.size()) {
+      return Status(StatusCode::kInvalidArgument, "tile modes do not match the tiles");
+    }
+    for (uint8_t m : header.tile_modes) {
+      if (m >= kNumTileModes) return Status(StatusCode::kInvalidArgument, "unknown tile mode " + std::to_string(m));
+    }
+  }
   // The lowest minor version that holds the fields in use.
-  const uint16_t minor = !header.model_params.empty() ? 2 : !header.metadata.empty() ? 1 : 0;
+  const uint16_t minor = !header.tile_modes.empty()     ? 3
+                         : !header.model_params.empty() ? 2
+                         : !header.metadata.empty()     ? 1
+                                                        : 0;
   // From 1.1 on the metadata field is always there (empty: length 0).
   const uint64_t metadata_bytes = minor >= 1 ? std::max<uint64_t>(MetadataFieldBytes(header.metadata), 4) : 0;
   const uint64_t params_bytes = minor >= 2 ? 4 + header.model_params.size() : 0;
-  const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() +
-                                  4ull * payloads.size() + metadata_bytes + params_bytes + kHeaderCrcBytes;
+  const uint64_t modes_bytes = minor >= 3 ? 4 + header.tile_modes.size() : 0;
+  const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() + 4ull * payloads.size() +
+                                  metadata_bytes + params_bytes + modes_bytes + kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {
     return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
   }
@@ -169,6 +182,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   if (minor >= 2) {
     PutU32(out, static_cast<uint32_t>(header.model_params.size()));
     out.insert(out.end(), header.model_params.begin(), header.model_params.end());
+  }
+  if (minor >= 3) {
+    PutU32(out, static_cast<uint32_t>(header.tile_modes.size()));
+    out.insert(out.end(), header.tile_modes.begin(), header.tile_modes.end());
   }
   PutU32(out, Crc32(out.data(), out.size()));
   for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
@@ -310,12 +327,34 @@ Status ParseMetadata(const uint8_t* p, size_t size, std::vector<MetadataChunk>* 
 
 // The 1.2 model-parameters field after the metadata field: a length, then
 // that many bytes for the model. Bytes after it belong to later minor versions.
-Status ParseModelParams(const uint8_t* p, size_t size, std::vector<uint8_t>* params) {
+Status ParseModelParams(const uint8_t* p, size_t size, std::vector<uint8_t>* params, size_t* used) {
   if (size < 4) return Corrupt("format 1.2 header has no model-parameters field");
   const uint32_t field = GetU32(p);
   if (field > size - 4) return Corrupt("model-parameters field overruns the header");
   if (field > kMaxModelParamsBytes) return Corrupt("model-parameters field over " + std::to_string(kMaxModelParamsBytes) + " bytes");
   params->assign(p + 4, p + 4 + field);
+  *used = 4 + static_cast<size_t>(field);
+  return Status::Ok();
+}
+
+// The 1.3 tile-modes field after the model-parameters field: a length (0 or
+// the number of tiles), then one mode per tile.
+Status ParseTileModes(const uint8_t* p, size_t size, size_t num_tiles, std::vector<uint8_t>* modes) {
+  if (size < 4) return Corrupt("format 1.3 header has no tile-modes field");
+  const uint32_t field = GetU32(p);
+  if (field > size - 4) return Corrupt("tile-modes field overruns the header");
+  if (field != 0 && field != num_tiles) {
+    return Corrupt("tile-modes field has " + std::to_string(field) + " modes for " + std::to_string(num_tiles) +
+                   " tiles");
+  }
+  modes->assign(p + 4, p + 4 + field);
+  for (size_t t = 0; t < modes->size(); ++t) {
+    if ((*modes)[t] >= kNumTileModes) {
+      return Status(StatusCode::kUnsupported, "tile " + std::to_string(t) + " is coded in mode " +
+                                                  std::to_string((*modes)[t]) +
+                                                  ", which this picnic does not know (a newer picnic wrote it)");
+    }
+  }
   return Status::Ok();
 }
 
@@ -350,11 +389,20 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
     size_t used = 0;
     PICNIC_RETURN_IF_ERROR(ParseMetadata(data + table_end, crc_at - table_end, &h.metadata, &used));
     if (h.format_minor >= 2) {
-      PICNIC_RETURN_IF_ERROR(ParseModelParams(data + table_end + used, crc_at - table_end - used, &h.model_params));
+      size_t params_used = 0;
+      const size_t at = table_end + used;
+      PICNIC_RETURN_IF_ERROR(ParseModelParams(data + at, crc_at - at, &h.model_params, &params_used));
+      if (h.format_minor >= 3) {
+        PICNIC_RETURN_IF_ERROR(
+            ParseTileModes(data + at + params_used, crc_at - at - params_used, num_tiles, &h.tile_modes));
+      }
     }
   }
   if (((h.flags & kFlagModelParams) != 0) != !h.model_params.empty()) {
     return Corrupt("the model-parameters flag and field disagree");
+  }
+  if (((h.flags & kFlagTileModes) != 0) != !h.tile_modes.empty()) {
+    return Corrupt("the tile-modes flag and field disagree");
   }
   return parsed;
 }

@@ -22,14 +22,24 @@ namespace picnic {
 
 constexpr uint8_t kPncMagic[4] = {0x89, 'P', 'N', 'C'};
 constexpr uint16_t kFormatMajor = 1;
-// 1.1 adds the metadata field, 1.2 the model-parameters field (FORMAT.md).
+// 1.1 adds the metadata field, 1.2 the model-parameters field, 1.3 the
+// tile-modes field (FORMAT.md).
 // A file is written with the lowest minor version its fields need: without
 // metadata and model parameters it is a 1.0 file.
-constexpr uint16_t kFormatMinor = 2;
+constexpr uint16_t kFormatMinor = 3;
 // Flag bits. A reader refuses flags it does not know: a file that needs a
 // feature an older reader would misdecode sets one.
 constexpr uint8_t kFlagModelParams = 0x01;  // the 1.2 model-parameters field is in use
-constexpr uint8_t kKnownFlags = kFlagModelParams;
+constexpr uint8_t kFlagTileModes = 0x02;    // the 1.3 tile-modes field is in use
+constexpr uint8_t kKnownFlags = kFlagModelParams | kFlagTileModes;
+// How a tile is coded (the 1.3 tile-modes field; without it every tile is
+// kTileModel). A new way of coding, or any change to one, takes a new number.
+enum TileMode : uint8_t {
+  kTileModel = 0,      // the header's model, through the tile coder (tile_coder.h)
+  kTileSynthetic = 1,  // the synthetic-content model, version 1 (synthetic_coder.h)
+  kTileDeflate = 2,    // filtered rows and zlib (deflate_tile.h)
+};
+constexpr int kNumTileModes = 3;
 // The most bytes of model parameters a file may carry.
 constexpr size_t kMaxModelParamsBytes = 4096;
 // Header bytes before the model name: magic .. model name length.
@@ -59,6 +69,9 @@ struct ContainerHeader {
   // 1.2: the model's per-image parameters (the encoder's adaptation), opaque
   // to the container; non-empty exactly when flags has kFlagModelParams.
   std::vector<uint8_t> model_params;
+  // 1.3: one TileMode per tile, raster order; empty: every tile kTileModel.
+  // Non-empty exactly when flags has kFlagTileModes.
+  std::vector<uint8_t> tile_modes;
 };
 
 // Bytes the 1.1 metadata field takes in the header: its length word, then

@@ -7,9 +7,12 @@
 #include <vector>
 
 #include "container.h"
+#include "deflate_tile.h"
+#include "histogram_model.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
 #include "batch_runner.h"
+#include "synthetic_coder.h"
 #include "tile_coder.h"
 #include "picnic/tiling.h"
 
@@ -24,25 +27,49 @@ struct DecodeCoder {
   }
 };
 
+struct SyntheticDecodeIo {
+  RangeDecoder* decoder;
+  int Decode(const uint32_t* cdf, int num_symbols, int precision) {
+    return decoder->Decode(cdf, precision, num_symbols);
+  }
+};
+
+// An encoder's stream is consumed to its last byte (trailing zeros are
+// implicit); unread bytes or an impossible code value mean damage.
+Status CheckConsumed(const RangeDecoder& d, uint64_t tile) {
+  if (d.corrupt() || d.position() < d.size()) {
+    return Status(StatusCode::kCorrupt,
+                  "payload of tile " + std::to_string(tile) + " is damaged (range decoder desynchronized)");
+  }
+  return Status::Ok();
+}
+
 Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& options) {
   PICNIC_ASSIGN_OR_RETURN(ParsedContainer parsed, ParseContainer(data, size, options.max_pixels));
   const ContainerHeader& h = parsed.header;
 
+  // Tile modes (format 1.3): the learned model is loaded only if a tile needs it.
+  auto mode_of = [&h](uint64_t t) -> uint8_t { return h.tile_modes.empty() ? uint8_t{kTileModel} : h.tile_modes[t]; };
+  const bool needs_model = h.tile_modes.empty() ||
+                           std::any_of(h.tile_modes.begin(), h.tile_modes.end(), [](uint8_t m) { return m == kTileModel; });
   const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
-  PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> model,
-                          provider(h.model_name, h.model_fingerprint));
-  if (!model) {
-    return Status(StatusCode::kInternal, "model provider returned no model for " + h.model_name);
+  std::unique_ptr<ProbabilityModel> model;
+  if (needs_model) {
+    PICNIC_ASSIGN_OR_RETURN(model, provider(h.model_name, h.model_fingerprint));
+    if (!model) {
+      return Status(StatusCode::kInternal, "model provider returned no model for " + h.model_name);
+    }
+    if (model->fingerprint() != h.model_fingerprint) {
+      return Status(StatusCode::kModelNotFound,
+                    "file was encoded with model " + h.model_name + " (fingerprint " +
+                        FingerprintHex(h.model_fingerprint) + "), but the available " +
+                        model->name() + " has fingerprint " + FingerprintHex(model->fingerprint()));
+    }
+    // The encoder's per-image parameters (format 1.2), on every instance.
+    PICNIC_RETURN_IF_ERROR(model->Adapt(h.model_params));
+  } else {
+    model = std::make_unique<HistogramModel>();  // a stand-in no tile asks for
   }
-  if (model->fingerprint() != h.model_fingerprint) {
-    return Status(StatusCode::kModelNotFound,
-                  "file was encoded with model " + h.model_name + " (fingerprint " +
-                      FingerprintHex(h.model_fingerprint) + "), but the available " +
-                      model->name() + " has fingerprint " + FingerprintHex(model->fingerprint()));
-  }
-
-  // The encoder's per-image parameters (format 1.2), on every instance.
-  PICNIC_RETURN_IF_ERROR(model->Adapt(h.model_params));
 
   Image image = MakeImage(static_cast<int>(h.width), static_cast<int>(h.height), h.layout);
   image.metadata = h.metadata;
@@ -53,27 +80,41 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
   auto run_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
     const uint64_t first = b * batch;
     const uint64_t count = std::min(batch, num_tiles - first);
-    const std::vector<TileRect> rects = BatchRects(grid, first, count);
-    std::vector<RangeDecoder> decoders;
-    decoders.reserve(rects.size());
-    for (size_t i = 0; i < rects.size(); ++i) {
-      decoders.emplace_back(data + parsed.payload_offsets[first + i],
-                            h.payload_sizes[first + i]);
-    }
-    DecodeCoder coder{&decoders};
-    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder));
-    for (size_t i = 0; i < rects.size(); ++i) {
-      const RangeDecoder& d = decoders[i];
-      // An encoder's stream is consumed to its last byte (trailing zeros are
-      // implicit); unread bytes or an impossible code value mean damage.
-      if (d.corrupt() || d.position() < d.size()) {
-        return Status(StatusCode::kCorrupt, "payload of tile " + std::to_string(first + i) +
-                                                " is damaged (range decoder desynchronized)");
+    std::vector<TileRect> rects;
+    std::vector<uint64_t> model_tiles;
+    for (uint64_t t = first; t < first + count; ++t) {
+      const TileRect rect = grid.Tile(t);
+      const uint8_t* payload = data + parsed.payload_offsets[t];
+      switch (mode_of(t)) {
+        case kTileModel:
+          rects.push_back(rect);
+          model_tiles.push_back(t);
+          break;
+        case kTileSynthetic: {
+          RangeDecoder decoder(payload, h.payload_sizes[t]);
+          SyntheticDecodeIo io{&decoder};
+          PICNIC_RETURN_IF_ERROR(CodeSyntheticTile(rect, image, io));
+          PICNIC_RETURN_IF_ERROR(CheckConsumed(decoder, t));
+          break;
+        }
+        case kTileDeflate:
+          PICNIC_RETURN_IF_ERROR(DecodeDeflateTile(payload, h.payload_sizes[t], rect, image));
+          break;
+        default:
+          return Status(StatusCode::kInternal, "unknown tile mode got past the parser");
       }
     }
+    if (rects.empty()) return Status::Ok();
+    std::vector<RangeDecoder> decoders;
+    decoders.reserve(rects.size());
+    for (uint64_t t : model_tiles) decoders.emplace_back(data + parsed.payload_offsets[t], h.payload_sizes[t]);
+    DecodeCoder coder{&decoders};
+    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder));
+    for (size_t i = 0; i < rects.size(); ++i) PICNIC_RETURN_IF_ERROR(CheckConsumed(decoders[i], model_tiles[i]));
     return Status::Ok();
   };
   auto make_model = [&]() -> Result<std::unique_ptr<ProbabilityModel>> {
+    if (!needs_model) return std::unique_ptr<ProbabilityModel>(std::make_unique<HistogramModel>());
     PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> m, provider(h.model_name, h.model_fingerprint));
     PICNIC_RETURN_IF_ERROR(m->Adapt(h.model_params));
     return m;

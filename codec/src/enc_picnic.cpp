@@ -1,16 +1,21 @@
 // picnic::Encode: tiles -> batches -> model -> CDF -> one range coder per tile.
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "container.h"
+#include "deflate_tile.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
 #include "batch_runner.h"
+#include "synthetic_coder.h"
 #include "tile_coder.h"
 #include "picnic/tiling.h"
 
@@ -29,6 +34,61 @@ struct EncodeCoder {
     return Status::Ok();
   }
 };
+
+struct SyntheticEncodeIo {
+  RangeEncoder encoder;
+  void Encode(const uint32_t* cdf, int symbol, int precision) {
+    encoder.Encode(cdf[symbol], cdf[symbol + 1], precision);
+  }
+};
+
+// The synthetic model's only errors are internal ones about its own CDFs; a
+// tile it cannot code is simply not coded in that mode (nullopt).
+std::optional<std::vector<uint8_t>> EncodeSyntheticTile(const Image& image, const TileRect& rect) {
+  SyntheticEncodeIo io;
+  if (!CodeSyntheticTile(rect, image, io).ok()) return std::nullopt;
+  io.encoder.Finalize();
+  return io.encoder.TakeBytes();
+}
+
+// Per mille of the rect's pixels equal (every channel) to their W or N
+// neighbour: near 0 in photographs, most of a screenshot or chart. The
+// encoder's cheap guess of where the synthetic model and deflate may win.
+int RepeatPerMille(const Image& image, const TileRect& r) {
+  const int nc = image.channels();
+  uint64_t repeats = 0;
+  for (int y = 0; y < r.height; ++y) {
+    const uint8_t* row = &image.pixels[(static_cast<size_t>(r.y0 + y) * image.width + r.x0) * nc];
+    const uint8_t* up = y > 0 ? row - static_cast<size_t>(image.width) * nc : nullptr;
+    for (int x = 0; x < r.width; ++x) {
+      const uint8_t* p = row + static_cast<size_t>(x) * nc;
+      const bool w = x > 0 && std::equal(p, p + nc, p - nc);
+      const bool n = up && std::equal(p, p + nc, up + static_cast<size_t>(x) * nc);
+      repeats += w || n;
+    }
+  }
+  return static_cast<int>(repeats * 1000 / (static_cast<uint64_t>(r.width) * r.height));
+}
+
+// The encoder's choices (not part of the format): tiles with at least this
+// many repeats per mille are also tried with the synthetic model, and the
+// whole image with the synthetic model and deflate; tiles with more than
+// kSkipModelPerMille are not tried with the learned model at all.
+constexpr int kTrySyntheticPerMille = 30;
+constexpr int kSkipModelPerMille = 900;
+// When the synthetic model codes the whole image in under this many
+// hundredths of a bit per subpixel, the learned model is not tried at all.
+constexpr uint64_t kSkipModelBitsPerSubpixel = 50;
+// The whole image is tried with deflate at its best level when deflate at
+// its fastest is under this percentage of the best file so far (zlib's best
+// level rarely saves more than a quarter over its fastest).
+constexpr uint64_t kDeflateTryPercent = 130;
+
+uint64_t TotalBytes(const std::vector<std::vector<uint8_t>>& payloads) {
+  uint64_t total = 0;
+  for (const auto& p : payloads) total += p.size();
+  return total;
+}
 
 Status CheckImage(const Image& image, const EncodeOptions& options) {
   const int layout = static_cast<int>(image.layout);
@@ -105,6 +165,45 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   header.tiles_per_batch = static_cast<uint32_t>(batch);
   const uint64_t num_batches = (num_tiles + batch - 1) / batch;
 
+  // The whole image as one tile, in tile modes 1 and 2 (choose_tile_modes):
+  // the file written when it is smaller than the tiled one. The synthetic
+  // model is tried first: where it codes the image very small, the learned
+  // model is not run at all (graphics code fast).
+  const bool choose = options.choose_tile_modes;
+  const TileRect whole{0, 0, image.width, image.height};
+  ContainerHeader single = header;
+  single.tile_size = 0;
+  single.tiles_per_batch = 1;
+  single.flags = kFlagTileModes;
+  std::vector<std::vector<uint8_t>> single_payload;
+  uint64_t best = UINT64_MAX;
+  // A one-tile file has 4 bytes of payload size and 5 of tile modes.
+  auto consider = [&](std::optional<std::vector<uint8_t>> bytes, uint8_t mode) {
+    if (!bytes || bytes->size() + 9 >= best) return;
+    best = bytes->size() + 9;
+    single.tile_modes = {mode};
+    single_payload.assign(1, std::move(*bytes));
+  };
+  // Deflate, the floor (never much above a PNG): at zlib's fastest first,
+  // and at its best only if that comes near.
+  auto finish = [&](std::vector<std::vector<uint8_t>>* tiled) -> Result<std::vector<uint8_t>> {
+    PICNIC_ASSIGN_OR_RETURN(const std::vector<uint8_t> quick, EncodeDeflateTile(image, whole, /*quick=*/true));
+    if (quick.size() * 100 < best * kDeflateTryPercent) {
+      PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> deflated, EncodeDeflateTile(image, whole));
+      consider(std::move(deflated), kTileDeflate);
+    }
+    if (!single_payload.empty()) return WriteContainer(single, single_payload);
+    return WriteContainer(header, *tiled);
+  };
+  if (choose && num_tiles > 1 && RepeatPerMille(image, whole) >= kTrySyntheticPerMille) {
+    consider(EncodeSyntheticTile(image, whole), kTileSynthetic);
+    if (!single_payload.empty() && best * 8 < image.num_subpixels() * kSkipModelBitsPerSubpixel / 100) {
+      std::vector<std::vector<uint8_t>> none;
+      if (options.progress) options.progress(1.0);
+      return finish(&none);
+    }
+  }
+
   // Per-image adaptation: a first pass over every batch gathers the model's
   // statistics, the model chooses its parameters from their sum, and every
   // model instance codes with them (probability_model.h).
@@ -139,17 +238,62 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   }
   PICNIC_RETURN_IF_ERROR(model->Adapt(header.model_params));
 
+  // Which tiles to try in which mode (EncodeOptions::choose_tile_modes).
+  std::vector<int> repeats(num_tiles, 0);
+  if (choose) {
+    for (uint64_t t = 0; t < num_tiles; ++t) repeats[t] = RepeatPerMille(image, grid.Tile(t));
+  }
+  auto try_model = [&](uint64_t t) { return !choose || repeats[t] <= kSkipModelPerMille; };
+  auto try_synthetic = [&](uint64_t t) { return choose && repeats[t] >= kTrySyntheticPerMille; };
+
   std::vector<std::vector<uint8_t>> payloads(static_cast<size_t>(num_tiles));
+  std::vector<uint8_t> modes(static_cast<size_t>(num_tiles), kTileModel);
+  // Every tile with the model, as first coded: kept in case the tile-modes
+  // field costs more than the tiles that left save. Only possible while
+  // every tile was coded with the model (`all_model`).
+  std::vector<std::vector<uint8_t>> model_payloads(static_cast<size_t>(num_tiles));
+  std::atomic<bool> all_model{true};
+  // One batch: the synthetic model on the tiles worth trying, the learned
+  // model in lockstep on the rest of the batch's tiles, the smaller payload
+  // kept per tile. The decoder runs the learned model on exactly the tiles
+  // left in kTileModel, so if a tile leaves, the model codes the others again
+  // as that batch (a model's arithmetic may depend on the batch).
   auto run_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
     const uint64_t first = b * batch;
     const uint64_t count = std::min(batch, num_tiles - first);
-    const std::vector<TileRect> rects = BatchRects(grid, first, count);
-    std::vector<RangeEncoder> encoders(rects.size());
-    EncodeCoder coder{&encoders};
-    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder));
-    for (size_t i = 0; i < rects.size(); ++i) {
-      encoders[i].Finalize();
-      payloads[first + i] = encoders[i].TakeBytes();
+    std::vector<uint64_t> model_tiles;
+    for (uint64_t t = first; t < first + count; ++t) {
+      std::optional<std::vector<uint8_t>> synthetic;
+      if (try_synthetic(t)) synthetic = EncodeSyntheticTile(image, grid.Tile(t));
+      if (synthetic) {
+        payloads[t] = std::move(*synthetic);
+        modes[t] = kTileSynthetic;
+      }
+      if (!synthetic || try_model(t)) {
+        model_tiles.push_back(t);
+      } else {
+        all_model = false;
+      }
+    }
+    for (int pass = 0; pass < 2 && !model_tiles.empty(); ++pass) {
+      std::vector<TileRect> rects;
+      for (uint64_t t : model_tiles) rects.push_back(grid.Tile(t));
+      std::vector<RangeEncoder> encoders(rects.size());
+      EncodeCoder coder{&encoders};
+      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder));
+      std::vector<uint64_t> stay;
+      for (size_t i = 0; i < rects.size(); ++i) {
+        const uint64_t t = model_tiles[i];
+        encoders[i].Finalize();
+        std::vector<uint8_t> bytes = encoders[i].TakeBytes();
+        if (pass == 0) model_payloads[t] = bytes;
+        if (pass == 0 && modes[t] == kTileSynthetic && payloads[t].size() <= bytes.size()) continue;
+        modes[t] = kTileModel;
+        payloads[t] = std::move(bytes);
+        stay.push_back(t);
+      }
+      if (stay.size() == model_tiles.size()) break;
+      model_tiles = std::move(stay);
     }
     return Status::Ok();
   };
@@ -163,7 +307,23 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   };
   PICNIC_RETURN_IF_ERROR(
       RunBatches(num_batches, threads, std::move(model), make_model, run_batch, progress));
-  return WriteContainer(header, payloads);
+  if (std::any_of(modes.begin(), modes.end(), [](uint8_t m) { return m != kTileModel; })) {
+    if (all_model && TotalBytes(model_payloads) <= TotalBytes(payloads) + 4 + num_tiles) {
+      payloads = std::move(model_payloads);  // the tiles that left saved less than the field costs
+    } else {
+      header.tile_modes = modes;
+      header.flags |= kFlagTileModes;
+    }
+  }
+  if (!choose) return WriteContainer(header, payloads);
+  // The tiled file against the one-tile ones.
+  const uint64_t tiled = TotalBytes(payloads) + 4 * num_tiles +
+                         (header.tile_modes.empty() ? 0 : 4 + num_tiles) + header.model_params.size();
+  if (tiled <= best) {
+    best = tiled;
+    single_payload.clear();
+  }
+  return finish(&payloads);
 }
 
 }  // namespace

@@ -70,6 +70,12 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.num_tiles = h.payload_sizes.size();
   info.metadata = h.metadata;
   info.model_params_bytes = h.model_params.size();
+  info.model_tiles = info.num_tiles;
+  for (uint8_t m : h.tile_modes) {
+    info.model_tiles -= m != kTileModel;
+    info.synthetic_tiles += m == kTileSynthetic;
+    info.deflate_tiles += m == kTileDeflate;
+  }
   return info;
 }
 

@@ -37,6 +37,13 @@ void FixHeaderCrc(std::vector<uint8_t>& b) {
   SetU32(b, header_bytes - 4, crc);
 }
 
+// Every tile with the model: files of the format's older minor versions.
+EncodeOptions ModelOnly() {
+  EncodeOptions opt;
+  opt.choose_tile_modes = false;
+  return opt;
+}
+
 Image TestImage(int w, int h, ChannelLayout layout) {
   Image img = MakeImage(w, h, layout);
   for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<uint8_t>(i * 37 % 251);
@@ -45,6 +52,7 @@ Image TestImage(int w, int h, ChannelLayout layout) {
 
 std::vector<uint8_t> ValidFile(int tile_size = 8) {
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = tile_size;
   auto bytes = Encode(TestImage(20, 12, ChannelLayout::kRgb), opt);
   REQUIRE(bytes.ok());
@@ -244,10 +252,10 @@ TEST_CASE("container: a newer minor version with appended fields still decodes",
   std::vector<uint8_t> b = ValidFile();
   const uint32_t header_bytes = U32(b, kHeaderBytesAt);
   // From 1.1 on the extension area starts with the metadata field, from 1.2
-  // the model-parameters field follows (here both empty: zero lengths), then
-  // two bytes of "future" fields.
-  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 5, 6});
-  SetU32(b, kHeaderBytesAt, header_bytes + 10);
+  // the model-parameters field follows, from 1.3 the tile-modes field (here
+  // all empty: zero lengths), then two bytes of "future" fields.
+  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6});
+  SetU32(b, kHeaderBytesAt, header_bytes + 14);
   SetU16(b, kMinorAt, kFormatMinor + 5);
   FixHeaderCrc(b);
   auto info = ReadFileInfo(b.data(), b.size());
@@ -365,7 +373,9 @@ Image ImageWithMetadata() {
 
 TEST_CASE("container: metadata is stored (format 1.1) and given back", "[container]") {
   const Image img = ImageWithMetadata();
-  auto bytes = Encode(img, {});
+  EncodeOptions opt;
+  opt.choose_tile_modes = false;  // fields of 1.1 only
+  auto bytes = Encode(img, opt);
   REQUIRE(bytes.ok());
   auto info = ReadFileInfo(bytes->data(), bytes->size());
   REQUIRE(info.ok());
@@ -380,7 +390,7 @@ TEST_CASE("container: metadata is stored (format 1.1) and given back", "[contain
     CHECK(dec->metadata[i].data == img.metadata[i].data);
   }
   // The same pixels without metadata: a 1.0 file, 4 + 3 * 8 + 11 bytes shorter.
-  auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), {});
+  auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), opt);
   REQUIRE(plain.ok());
   CHECK(U32(*plain, kMinorAt) % 65536 == 0);
   CHECK(bytes->size() == plain->size() + 4 + 3 * 8 + 11);
@@ -404,7 +414,7 @@ TEST_CASE("container: metadata limits and chunk types", "[container]") {
 }
 
 TEST_CASE("container: a damaged metadata field is refused", "[container]") {
-  auto good = Encode(ImageWithMetadata(), {});
+  auto good = Encode(ImageWithMetadata(), ModelOnly());
   REQUIRE(good.ok());
   const auto parsed = ParseContainer(good->data(), good->size(), 0);
   REQUIRE(parsed.ok());
@@ -435,7 +445,7 @@ TEST_CASE("container: a damaged metadata field is refused", "[container]") {
     CHECK(ParseCode(b) == StatusCode::kCorrupt);
   }
   SECTION("a 1.1 header too short for the field") {
-    auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), {});
+    auto plain = Encode(TestImage(20, 12, ChannelLayout::kRgb), ModelOnly());
     REQUIRE(plain.ok());
     std::vector<uint8_t> b = *plain;
     SetU16(b, kMinorAt, 1);
@@ -496,7 +506,7 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x02;
+  b[kFlagsAt] = kFlagModelParams | 0x04;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
   b[kFlagsAt] = 0;

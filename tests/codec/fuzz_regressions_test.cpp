@@ -63,6 +63,7 @@ TEST_CASE("fuzz checks: accept the trivial inputs", "[fuzz]") {
   }
   // A valid file passes the container and decode checks (which re-encode it).
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 4;
   Image img = MakeImage(9, 5, ChannelLayout::kRgba);
   for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<uint8_t>(i * 7);

@@ -41,6 +41,7 @@ Image Pattern(int w, int h, ChannelLayout layout) {
 
 std::vector<uint8_t> EncodeOrDie(const Image& img, int tile, int batch) {
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = tile;
   opt.tiles_per_batch = batch;
   auto bytes = Encode(img, opt);
@@ -108,6 +109,7 @@ TEST_CASE("hostile: absurd dimensions with a tiny payload fail at once", "[hosti
 TEST_CASE("hostile: a batch larger than kMaxTilesPerBatch is refused", "[hostile]") {
   const Image img = Pattern(40, 40, ChannelLayout::kGray);
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 1;  // 1600 tiles
   opt.tiles_per_batch = kMaxTilesPerBatch + 1;
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);

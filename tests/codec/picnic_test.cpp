@@ -69,8 +69,12 @@ TEST_CASE("picnic: round trips over sizes, layouts and tilings", "[picnic]") {
           EncodeOptions opt;
           opt.tile_size = tile;
           opt.tiles_per_batch = batch;
-          CheckRoundTrip(seed % 2 ? NoiseImage(w, h, layout, seed) : GradientImage(w, h, layout),
-                         opt);
+          const Image img = seed % 2 ? NoiseImage(w, h, layout, seed) : GradientImage(w, h, layout);
+          // With the encoder's choice of tile modes and with the model only.
+          for (bool choose : {true, false}) {
+            opt.choose_tile_modes = choose;
+            CheckRoundTrip(img, opt);
+          }
           ++seed;
         }
       }
@@ -82,6 +86,7 @@ TEST_CASE("picnic: every CDF precision round trips", "[picnic]") {
   const Image img = NoiseImage(20, 11, ChannelLayout::kRgba, 77);
   for (int p = kMinCdfPrecision; p <= kMaxCdfPrecision; ++p) {
     EncodeOptions opt;
+    opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
     opt.cdf_precision = p;
     CheckRoundTrip(img, opt);
   }
@@ -89,6 +94,7 @@ TEST_CASE("picnic: every CDF precision round trips", "[picnic]") {
 
 TEST_CASE("picnic: bits per subpixel are sane", "[picnic]") {
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   Image flat = MakeImage(256, 256, ChannelLayout::kRgb);
   for (auto& p : flat.pixels) p = 77;
   auto flat_bytes = Encode(flat, opt);
@@ -130,6 +136,7 @@ TEST_CASE("picnic: bits per subpixel are sane", "[picnic]") {
 TEST_CASE("picnic: ReadFileInfo reports the header", "[picnic]") {
   const Image img = GradientImage(65, 63, ChannelLayout::kRgba);
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 32;
   opt.tiles_per_batch = 2;
   opt.cdf_precision = 14;
@@ -156,6 +163,7 @@ TEST_CASE("picnic: progress is reported per batch and ends at 1", "[picnic]") {
   const Image img = GradientImage(100, 40, ChannelLayout::kRgb);
   std::vector<double> seen;
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 20;
   opt.tiles_per_batch = 3;  // 10 tiles: batches of 3, 3, 3, 1
   opt.progress = [&](double f) { seen.push_back(f); };
@@ -174,18 +182,23 @@ TEST_CASE("picnic: progress is reported per batch and ends at 1", "[picnic]") {
 TEST_CASE("picnic: invalid options and images are rejected", "[picnic]") {
   const Image img = GradientImage(8, 8, ChannelLayout::kRgb);
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = -1;
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);
   opt = EncodeOptions();
+  opt.choose_tile_modes = false;
   opt.cdf_precision = 20;
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);
   opt = EncodeOptions();
+  opt.choose_tile_modes = false;
   opt.tiles_per_batch = -2;
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);
   opt = EncodeOptions();
+  opt.choose_tile_modes = false;
   opt.max_pixels = 63;
   CHECK(Encode(img, opt).status().code() == StatusCode::kLimitExceeded);
   opt = EncodeOptions();
+  opt.choose_tile_modes = false;
   opt.model = "photo-v2";
   const Status missing = Encode(img, opt).status();
   CHECK(missing.code() == StatusCode::kModelNotFound);
@@ -224,7 +237,9 @@ class WrongFingerprintModel : public ProbabilityModel {
 
 TEST_CASE("picnic: model lookup on decode", "[picnic]") {
   const Image img = GradientImage(10, 10, ChannelLayout::kRgb);
-  auto bytes = Encode(img, {});
+  EncodeOptions eopt;
+  eopt.choose_tile_modes = false;  // a file that needs its model
+  auto bytes = Encode(img, eopt);
   REQUIRE(bytes.ok());
   DecodeOptions opt;
   opt.provider = [](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
@@ -259,6 +274,7 @@ class NanModel : public WrongFingerprintModel {
 
 TEST_CASE("picnic: a model's non-finite output is a model error", "[picnic]") {
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.provider = [](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
     return std::unique_ptr<ProbabilityModel>(new NanModel());
   };
@@ -269,6 +285,7 @@ TEST_CASE("picnic: a model's non-finite output is a model error", "[picnic]") {
 TEST_CASE("picnic: damaged payloads never crash and are reported", "[picnic]") {
   const Image img = NoiseImage(40, 30, ChannelLayout::kRgba, 11);
   EncodeOptions eopt;
+  eopt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   eopt.tile_size = 16;
   auto bytes = Encode(img, eopt);
   REQUIRE(bytes.ok());
@@ -298,7 +315,7 @@ TEST_CASE("picnic: damaged payloads never crash and are reported", "[picnic]") {
 }
 
 TEST_CASE("picnic: version string", "[picnic]") {
-  CHECK(std::string(VersionString()) == "0.1.0");
+  CHECK(std::string(VersionString()) == "0.2.0");
 }
 
 }  // namespace

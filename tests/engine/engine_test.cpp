@@ -30,6 +30,7 @@ Coded EncodeWith(const IntWeights& w, KernelPath path, const Image& img, int til
   Coded out;
   std::vector<EngineModel*> models;
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.model = w.name;
   opt.tile_size = tile;
   opt.tiles_per_batch = 2;  // recorded in the file; the default depends on the thread count
@@ -59,6 +60,7 @@ Coded HashesWith(const IntWeights& w, KernelPath path, const Image& img) {
   REQUIRE(m.ok());
   std::shared_ptr<EngineModel> model(std::move(m).value());
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.model = w.name;
   opt.tile_size = 16;
   opt.tiles_per_batch = 1024;
@@ -196,6 +198,7 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
     for (int effort : {1, 2, 3}) {
       INFO("effort " << effort);
       EncodeOptions opt;
+      opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
       opt.model = w.name;
       opt.provider = EngineModelProvider(nullptr);
       opt.tile_size = 16;
@@ -391,6 +394,7 @@ TEST_CASE("engine: damaged files never decode to wrong pixels", "[engine][hostil
   };
   const Image img = engine_test::TestImage(13, 9, ChannelLayout::kRgba, 31);
   EncodeOptions opt;
+  opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.model = "tiny";
   opt.provider = provider;
   opt.tile_size = 8;

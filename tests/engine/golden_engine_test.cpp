@@ -59,6 +59,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     const IntWeights w = engine_test::ShippedWeights(g.model);
     if (write && !std::ifstream(GoldenPath(g.file)).good()) {
       EncodeOptions opt;
+      opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
       opt.model = g.model;
       opt.provider = EngineModelProvider(nullptr);
       opt.tile_size = g.tile_size;

@@ -54,6 +54,7 @@ struct TinyWeights {
 Image RoundTrip(const Image& image, const std::string& model, int tile, int batch, int enc_threads,
                 int dec_threads, std::vector<uint8_t>* file = nullptr) {
   EncodeOptions eo;
+  eo.choose_tile_modes = false;  // the model path
   eo.model = model;
   eo.provider = TorchModelProvider(BuiltinModelProvider());
   eo.tile_size = tile;
@@ -141,6 +142,7 @@ TEST_CASE("learned codec: a missing model is named in the error", "[learned_code
   TinyWeights w;
   const Image image = testing::RandomImage(5, 4, ChannelLayout::kRgb, 1);
   EncodeOptions eo;
+  eo.choose_tile_modes = false;  // the model path
   eo.model = w.path;
   eo.provider = TorchModelProvider(BuiltinModelProvider());
   auto bytes = Encode(image, eo);

@@ -35,6 +35,7 @@ TEST_CASE("learned codec: truncated and damaged files fail cleanly", "[learned_h
 
   const Image image = testing::RandomImage(5, 4, ChannelLayout::kRgb, 3);
   EncodeOptions eo;
+  eo.choose_tile_modes = false;  // the model path
   eo.model = "tiny-hostile";
   eo.provider = provider;
   eo.tile_size = 3;  // 4 tiles

@@ -18,6 +18,7 @@ struct CompressOptions {
   uint64_t max_pixels = picnic::kDefaultMaxPixels;
   bool force = false;
   bool strip_metadata = false;
+  bool model_only = false;
 };
 
 void RunCompress(const CompressOptions& opt, CliContext& ctx) {
@@ -33,6 +34,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
         options.max_pixels = opt.max_pixels;
         options.threads = opt.threads;
         options.tiles_per_batch = opt.tiles_per_batch;
+        options.choose_tile_modes = !opt.model_only;
         PICNIC_ASSIGN_OR_RETURN(picnic::Image image, picnic::ReadImageFile(in, options.max_pixels));
         if (opt.strip_metadata) image.metadata.clear();
         picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
@@ -106,6 +108,11 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   picnic_cli::AddMaxPixelsOption(cmd, &opt->max_pixels);
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing output files");
+  cmd->add_flag("--model-only", opt->model_only,
+                "Code every tile with the model. By default the encoder also tries, where the "
+                "image repeats exact colours (screenshots, charts, icons), a built-in "
+                "synthetic-content model per tile and for the whole image, and deflate for the "
+                "whole image, and keeps the smallest file, so no image costs much more than its PNG");
   cmd->add_flag("--strip-metadata", opt->strip_metadata,
                 "Leave out PNG metadata (colour profile, text, EXIF...); kept by default");
   cmd->callback([opt, &ctx]() { RunCompress(*opt, ctx); });

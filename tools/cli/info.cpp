@@ -48,6 +48,12 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
     std::printf("  model fitted to the image: %s of parameters (compress -e 2 or 3)\n",
                 picnic_cli::HumanBytes(info.model_params_bytes).c_str());
   }
+  if (info.model_tiles != info.num_tiles) {
+    std::printf("  tiles: %" PRIu64 " with model %s, %" PRIu64 " synthetic-content, %" PRIu64
+                " deflate%s\n",
+                info.model_tiles, info.model_name.c_str(), info.synthetic_tiles, info.deflate_tiles,
+                info.model_tiles == 0 ? " (decoding does not need the model)" : "");
+  }
 }
 
 // An input image (not a .pnc): say what it is and what it costs uncompressed.

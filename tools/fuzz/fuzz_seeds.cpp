@@ -60,6 +60,7 @@ int WriteCodecSeeds(const std::string& out) {
     opt.tiles_per_batch = c.batch;
     opt.cdf_precision = c.precision;
     opt.threads = 1;
+    opt.choose_tile_modes = false;  // the model path; tile modes below
     auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(n)), opt);
     if (!bytes.ok()) {
       std::fprintf(stderr, "fuzz_seeds: %s\n", bytes.status().ToString().c_str());
@@ -102,7 +103,41 @@ int WriteCodecSeeds(const std::string& out) {
       !WriteBytes(out + "/decode/meta.pnc", *meta_bytes)) {
     return -1;
   }
-  return n + 2;
+  // Format 1.3: tile modes. Graphics in every layout (synthetic tiles beside
+  // model tiles), and rows of a random period (the whole image deflated).
+  const ChannelLayout layouts[] = {ChannelLayout::kGray, ChannelLayout::kGrayAlpha, ChannelLayout::kRgb,
+                                   ChannelLayout::kRgba};
+  int modes = 0;
+  for (int i = 0; i < 5; ++i) {
+    const ChannelLayout layout = layouts[i % 4];
+    picnic::Image img = picnic::MakeImage(24, 14, layout);
+    std::mt19937 rng(static_cast<uint32_t>(500 + i));
+    uint8_t period[4][4];
+    for (auto& p : period) {
+      for (auto& v : p) v = static_cast<uint8_t>(rng());
+    }
+    for (int y = 0; y < img.height; ++y) {
+      for (int x = 0; x < img.width; ++x) {
+        for (int c = 0; c < img.channels(); ++c) {
+          uint8_t v = (x / 5 + y / 4) % 3 ? 240 : static_cast<uint8_t>(40 + 30 * c);  // blocks
+          if (x >= 16) v = static_cast<uint8_t>(rng());                             // noise
+          if (i == 4) v = period[x % 4][c];                                         // periodic rows
+          img.at(y, x, c) = v;
+        }
+      }
+    }
+    picnic::EncodeOptions opt;
+    opt.tile_size = i == 4 ? 64 : 8;
+    opt.threads = 1;
+    auto bytes = picnic::Encode(img, opt);
+    const std::string name = "modes_" + std::to_string(i) + ".pnc";
+    if (!bytes.ok() || !WriteBytes(out + "/container/" + name, *bytes) ||
+        !WriteBytes(out + "/decode/" + name, *bytes)) {
+      return -1;
+    }
+    ++modes;
+  }
+  return n + 2 + modes;
 }
 
 int WriteImageSeeds(const std::string& out) {

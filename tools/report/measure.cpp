@@ -56,6 +56,7 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   enc.tile_size = opt.tile_size;
   enc.tiles_per_batch = opt.tiles_per_batch;
   enc.threads = opt.threads;
+  enc.choose_tile_modes = !opt.model_only;
   Result<std::vector<uint8_t>> encoded = Status(StatusCode::kInternal, "not encoded");
   {
     enc.progress = progress ? progress(label + " encode") : nullptr;
@@ -68,6 +69,13 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   row->codecs[kPicnic].have = true;
   row->codecs[kPicnic].bytes = encoded->size();
   PICNIC_ASSIGN_OR_RETURN(picnic::FileInfo info, picnic::ReadFileInfo(encoded->data(), encoded->size()));
+  if (info.model_tiles != info.num_tiles) {
+    row->notes.push_back(path + ": " + std::to_string(info.num_tiles - info.model_tiles) + " of " +
+                         std::to_string(info.num_tiles) + " tiles coded without the model (" +
+                         std::to_string(info.synthetic_tiles) + " synthetic-content, " +
+                         std::to_string(info.deflate_tiles) +
+                         " deflate): its NLL column is the model's, for comparison (--model-only to code with it)");
+  }
   picnic::DecodeOptions dec;
   dec.provider = provider;
   dec.threads = opt.threads;

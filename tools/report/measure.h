@@ -20,6 +20,7 @@ struct MeasureOptions {
   int tiles_per_batch = 0;
   int threads = 0;        // 0: all cores
   bool pictures = false;  // previews and heatmaps (--html)
+  bool model_only = false;  // EncodeOptions::choose_tile_modes = false
 };
 
 // The external codecs to run and where their files go.

@@ -51,6 +51,7 @@ struct ReportOptions {
   int threads = 0;
   std::string json, csv, markdown, html;
   bool no_baselines = false;
+  bool model_only = false;
   int max_images = 0;
   int every = 1;
   bool force = false;
@@ -172,6 +173,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   measure.tile_size = opt.tile_size;
   measure.tiles_per_batch = opt.tiles_per_batch;
   measure.threads = opt.threads;
+  measure.model_only = opt.model_only;
   measure.pictures = !opt.html.empty();
   const ProgressFactory progress = [&ctx](const std::string& label) -> picnic::ProgressFn {
     auto line = std::make_shared<picnic_cli::Progress>(ctx, label);
@@ -263,6 +265,9 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
                   "Also write one self-contained page: images, bits-per-pixel heatmaps, charts")
       ->type_name("FILE");
   cmd->add_flag("--no-baselines", opt->no_baselines, "Skip WebP and JPEG-XL");
+  cmd->add_flag("--model-only", opt->model_only,
+                "Code every tile with the model (compress --model-only): no synthetic-content or deflate "
+                "tiles, so the file measures the model against its NLL");
   cmd->add_option("--max-images", opt->max_images, "Stop after N images (0: all)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 30));

@@ -47,6 +47,11 @@ struct EncodeOptions {
   // (ProbabilityModel::Study), 3 more thoroughly, at the cost of one more
   // pass over the image. Models that cannot adapt code as with 1.
   int effort = kDefaultEffort;
+  // Lets the encoder code tiles with the built-in synthetic-content model
+  // where it is smaller (screenshots, charts, icons), and store the whole
+  // image with deflate when nothing else beats it, so no image costs much
+  // more than its PNG. false: every tile with `model` (format 1.2 and older).
+  bool choose_tile_modes = true;
   uint64_t max_pixels = kDefaultMaxPixels;
   ProgressFn progress;              // called from the calling thread
 };
@@ -77,6 +82,12 @@ struct FileInfo {
   uint64_t num_tiles = 0;
   std::vector<MetadataChunk> metadata;  // stored PNG chunks (format 1.1)
   uint64_t model_params_bytes = 0;      // the model's per-image parameters (format 1.2)
+  // How the tiles are coded (format 1.3): with the model the header names,
+  // the built-in synthetic-content model, or deflate. Decoding needs the
+  // model only when model_tiles > 0.
+  uint64_t model_tiles = 0;
+  uint64_t synthetic_tiles = 0;
+  uint64_t deflate_tiles = 0;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if

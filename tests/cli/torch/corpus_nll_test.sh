@@ -2,7 +2,9 @@
 # every RGB and gray photograph of the sample corpus (corpus/fetch.sh, from
 # Debian's python3-skimage), the real file's bits per subpixel, header
 # included, are within 1% of the model's NLL over the same tiles and batches,
-# and every round trip is verified (docs/DESIGN.md, "The pipeline").
+# and every round trip is verified (docs/DESIGN.md, "The pipeline"). Every
+# tile through the model (--model-only): the synthetic-content and deflate
+# tile modes are measured by tests/cli/tile_modes_test.sh.
 #
 # Not checked here: the palette and RGBA images. Their alpha channel is coded
 # but not scored by the NLL, and on flat synthetic images the file can even
@@ -25,7 +27,7 @@ while IFS=$'\t' read -r file kind _rest; do
 done < "$SRC/corpus/MANIFEST.tsv"
 [[ $count -ge 6 ]] || fail "expected at least 6 RGB/gray photographs in the manifest, found $count"
 
-expect_rc 0 "$PICNIC" report photos --model photo --no-baselines --json r.json
+expect_rc 0 "$PICNIC" report photos --model photo --model-only --no-baselines --json r.json
 cat "$WORK/stdout"
 
 python3 - "$count" <<'EOF' || fail "bits against NLL"

@@ -29,7 +29,7 @@ expect_rc 0 "$PICNIC" export --help
 stdout_has "Usage:"
 
 # A float model's file loads it, and only then.
-loads_torch "$PICNIC" compress --model "$SRC/weights/cifar10.pnw" -j 1 x.ppm -o float.pnc ||
+loads_torch "$PICNIC" compress --model-only --model "$SRC/weights/cifar10.pnw" -j 1 x.ppm -o float.pnc ||
   fail "a float model did not load LibTorch"
 loads_torch "$PICNIC" decompress float.pnc -o float.png || fail "a float file's decode did not load LibTorch"
 expect_rc 0 "$PICNIC" compare x.ppm float.png

@@ -41,7 +41,7 @@ stdout_has "total: "
 # as the whole-image forward pass. Bits on disk = NLL + header + coding
 # overhead; the CDF's probability floor may also cap a few very improbable
 # subpixels, so allow some slack both ways.
-expect_rc 0 "$PICNIC" compress --model run/tiny.pnw --tile 0 imgs/c.ppm -o c.pnc
+expect_rc 0 "$PICNIC" compress --model-only --model run/tiny.pnw --tile 0 imgs/c.ppm -o c.pnc
 expect_rc 0 "$PICNIC" info --tsv c.pnc
 IFS=$'\t' read -r _ _ _ _ _ model fp _ _ _ bytes _ <<<"$(tail -n 1 "$WORK/stdout")"
 [[ "$fp" == "$fingerprint" ]] || fail "info fingerprint $fp != eval fingerprint $fingerprint"
