@@ -70,15 +70,20 @@ int RepeatPerMille(const Image& image, const TileRect& r) {
   return static_cast<int>(repeats * 1000 / (static_cast<uint64_t>(r.width) * r.height));
 }
 
-// The encoder's choices (not part of the format): tiles with at least this
-// many repeats per mille are also tried with the synthetic model, and the
-// whole image with the synthetic model and deflate; tiles with more than
-// kSkipModelPerMille are not tried with the learned model at all.
-constexpr int kTrySyntheticPerMille = 30;
+// The encoder's choices (not part of the format). Tiles with at least
+// kTrySyntheticPerMille repeats are also tried with the synthetic model, and
+// images with at least kTryWholeSyntheticPerMille as one synthetic tile;
+// tiles with more than kSkipModelPerMille are not tried with the learned
+// model at all. Measured (tools/bench/synthetic_bench): photographs repeat
+// 5-360 per mille (the most on flat dark or saturated areas, where the
+// synthetic model still costs 3.4-4.9 bits/subpixel as a whole), screenshots,
+// charts, diagrams and icons 640-996.
+constexpr int kTrySyntheticPerMille = 250;
+constexpr int kTryWholeSyntheticPerMille = 500;
 constexpr int kSkipModelPerMille = 900;
 // When the synthetic model codes the whole image in under this many
 // hundredths of a bit per subpixel, the learned model is not tried at all.
-constexpr uint64_t kSkipModelBitsPerSubpixel = 50;
+constexpr uint64_t kSkipModelBitsPerSubpixel = 75;
 // The whole image is tried with deflate at its best level when deflate at
 // its fastest is under this percentage of the best file so far (zlib's best
 // level rarely saves more than a quarter over its fastest).
@@ -192,10 +197,15 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
       PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> deflated, EncodeDeflateTile(image, whole));
       consider(std::move(deflated), kTileDeflate);
     }
-    if (!single_payload.empty()) return WriteContainer(single, single_payload);
-    return WriteContainer(header, *tiled);
+    // The smaller file, header included (a one-tile file in a tile mode
+    // carries the 1.1-1.3 fields, which a tiled 1.0 file does not).
+    if (single_payload.empty()) return WriteContainer(header, *tiled);
+    PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> one, WriteContainer(single, single_payload));
+    if (tiled->empty()) return one;
+    PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> many, WriteContainer(header, *tiled));
+    return many.size() <= one.size() ? std::move(many) : std::move(one);
   };
-  if (choose && num_tiles > 1 && RepeatPerMille(image, whole) >= kTrySyntheticPerMille) {
+  if (choose && num_tiles > 1 && RepeatPerMille(image, whole) >= kTryWholeSyntheticPerMille) {
     consider(EncodeSyntheticTile(image, whole), kTileSynthetic);
     if (!single_payload.empty() && best * 8 < image.num_subpixels() * kSkipModelBitsPerSubpixel / 100) {
       std::vector<std::vector<uint8_t>> none;
@@ -308,21 +318,26 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   PICNIC_RETURN_IF_ERROR(
       RunBatches(num_batches, threads, std::move(model), make_model, run_batch, progress));
   if (std::any_of(modes.begin(), modes.end(), [](uint8_t m) { return m != kTileModel; })) {
-    if (all_model && TotalBytes(model_payloads) <= TotalBytes(payloads) + 4 + num_tiles) {
-      payloads = std::move(model_payloads);  // the tiles that left saved less than the field costs
+    ContainerHeader with_modes = header;
+    with_modes.tile_modes = modes;
+    with_modes.flags |= kFlagTileModes;
+    bool keep_modes = true;
+    if (all_model) {
+      // The tiles that left may save less than the field (and the fields of
+      // the minor versions before it) costs: compare the real headers.
+      PICNIC_ASSIGN_OR_RETURN(const std::vector<uint8_t> a, WriteContainer(with_modes, payloads));
+      PICNIC_ASSIGN_OR_RETURN(const std::vector<uint8_t> b, WriteContainer(header, model_payloads));
+      keep_modes = a.size() < b.size();
+    }
+    if (keep_modes) {
+      header = std::move(with_modes);
     } else {
-      header.tile_modes = modes;
-      header.flags |= kFlagTileModes;
+      payloads = std::move(model_payloads);
     }
   }
   if (!choose) return WriteContainer(header, payloads);
-  // The tiled file against the one-tile ones.
-  const uint64_t tiled = TotalBytes(payloads) + 4 * num_tiles +
-                         (header.tile_modes.empty() ? 0 : 4 + num_tiles) + header.model_params.size();
-  if (tiled <= best) {
-    best = tiled;
-    single_payload.clear();
-  }
+  // The tiled file against the one-tile ones (exactly, in finish).
+  best = std::min(best, TotalBytes(payloads) + 4 * num_tiles);
   return finish(&payloads);
 }
 

@@ -2,7 +2,8 @@
 // codec/src/synthetic_coder.h), per image, coding each whole image as one
 // tile, and how fast it codes:
 //   synthetic_bench IMAGE...
-// Prints per image: pixels, escaped pixels (%), bits on the index symbols
+// Prints per image: pixels, pixels equal to their W or N neighbour (per
+// mille: the encoder's gate for trying this model), escaped pixels (%), bits on the index symbols
 // and on escaped channels, bits/subpixel of the payload, the deflate
 // payload (tile mode 2) for comparison, and encode and decode times
 // (median of 3). Round trips are checked.
@@ -48,6 +49,22 @@ struct TallyIo {
   }
 };
 
+// Per mille of pixels equal to their W or N neighbour (the encoder's gate
+// for trying the synthetic model, enc_picnic.cpp), whole image.
+int RepeatPerMille(const picnic::Image& image) {
+  const int nc = image.channels();
+  uint64_t repeats = 0;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const uint8_t* p = &image.pixels[(static_cast<size_t>(y) * image.width + x) * nc];
+      const bool w = x > 0 && std::equal(p, p + nc, p - nc);
+      const bool n = y > 0 && std::equal(p, p + nc, p - static_cast<size_t>(image.width) * nc);
+      repeats += w || n;
+    }
+  }
+  return static_cast<int>(repeats * 1000 / (static_cast<uint64_t>(image.width) * image.height));
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -60,8 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: synthetic_bench IMAGE...\n");
     return 2;
   }
-  std::printf("%-40s %9s %7s %10s %10s %8s %10s %8s %8s\n", "image", "pixels", "esc%", "index B", "escape B",
-              "bpsp", "deflate B", "enc s", "dec s");
+  std::printf("%-40s %9s %7s %7s %10s %10s %8s %10s %8s %8s\n", "image", "pixels", "rep‰", "esc%", "index B",
+              "escape B", "bpsp", "deflate B", "enc s", "dec s");
   double total_bytes = 0, total_deflate = 0;
   for (int i = 1; i < argc; ++i) {
     auto image = picnic::ReadImageFile(argv[i]);
@@ -97,8 +114,8 @@ int main(int argc, char** argv) {
     const uint64_t pixels = static_cast<uint64_t>(img.width) * img.height;
     std::string name = argv[i];
     name = name.substr(name.find_last_of('/') + 1);
-    std::printf("%-40s %9llu %7.2f %10.0f %10.0f %8.4f %10zu %8.3f %8.3f\n", name.c_str(),
-                static_cast<unsigned long long>(pixels),
+    std::printf("%-40s %9llu %7d %7.2f %10.0f %10.0f %8.4f %10zu %8.3f %8.3f\n", name.c_str(),
+                static_cast<unsigned long long>(pixels), RepeatPerMille(img),
                 100.0 * tally.escaped_channels / img.channels() / pixels, tally.index_bits / 8,
                 tally.escape_bits / 8, bytes.size() * 8.0 / img.num_subpixels(), deflated->size(),
                 Median(enc_s), Median(dec_s));
