@@ -122,8 +122,8 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("model %s (fingerprint %016llx), %zu images, %llu pixels, tile %d, effort %d, median of %d runs\n",
-              weights->name.c_str(), static_cast<unsigned long long>(weights->fingerprint), images.size(),
+  std::printf("model %s (fingerprint %s), %zu images, %llu pixels, tile %d, effort %d, median of %d runs\n",
+              weights->name.c_str(), picnic::FingerprintHex(weights->fingerprint).c_str(), images.size(),
               static_cast<unsigned long long>(pixels), tile, effort, runs);
   std::printf("%-8s %7s %12s %12s %14s %14s\n", "path", "threads", "enc px/s", "dec px/s", "768x512 enc s",
               "768x512 dec s");

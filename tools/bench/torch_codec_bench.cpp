@@ -129,10 +129,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("# picnic encode/decode speed: model %s (fingerprint %016" PRIx64
-              "), tile %d, tiles/batch %s, threads %s, %ld cores; median of %d run%s per image; "
+  std::printf("# picnic encode/decode speed: model %s (fingerprint %s), tile %d, tiles/batch %s, threads %s, %ld cores; median of %d run%s per image; "
               "wall seconds, pixels/s = width*height/seconds; every round trip checked\n",
-              weights->name.c_str(), fingerprint, tile,
+              weights->name.c_str(), picnic::FingerprintHex(fingerprint).c_str(), tile,
               tiles_per_batch ? std::to_string(tiles_per_batch).c_str() : "auto",
               threads ? std::to_string(threads).c_str() : "all",
               ::sysconf(_SC_NPROCESSORS_ONLN), runs, runs == 1 ? "" : "s");

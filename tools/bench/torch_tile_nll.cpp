@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
     auto image = picnic::ReadImageFile((*files)[i]);
     if (image.ok()) images.push_back(std::move(image).value());
   }
-  std::printf("model %s (fingerprint %016llx), %zu images, batches as an encoder with %d threads\n",
-              weights->name.c_str(), static_cast<unsigned long long>(weights->fingerprint), images.size(),
+  std::printf("model %s (fingerprint %s), %zu images, batches as an encoder with %d threads\n",
+              weights->name.c_str(), picnic::FingerprintHex(weights->fingerprint).c_str(), images.size(),
               threads);
   std::printf("%6s %12s\n", "tile", "NLL bpsp");
   for (int tile : tiles) {

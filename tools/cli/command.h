@@ -30,6 +30,10 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx);
 void AddSampleCommand(CLI::App& app, CliContext& ctx);
 void AddReportCommand(CLI::App& app, CliContext& ctx);
 void AddExportCommand(CLI::App& app, CliContext& ctx);
+// The float weights installed, for the plugin commands' --help ("Installed
+// models: ..." and one path per line); `builtin` adds the built-in
+// histogram model. Defined in the plugin (cli_torch/eval.cpp).
+std::string InstalledModelsHelp(bool builtin);
 
 // The model `picnic compress` uses when --model is not given: the shipped
 // photo model, run by the exact engine (weights/photo.pnq) in every build.

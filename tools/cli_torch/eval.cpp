@@ -159,15 +159,15 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
   }
 }
 
-std::string AvailableModels() {
-  std::string out = "Installed models:";
+}  // namespace
+
+std::string InstalledModelsHelp(bool builtin) {
+  std::string out = builtin ? "Installed models: histogram (built in, no NLL)" : "Installed models:";
   const auto found = picnic::ListWeights();
-  if (found.empty()) return out + " none (pass a weights file with --model PATH)";
+  if (found.empty() && !builtin) return out + " none (pass a weights file with --model PATH)";
   for (const auto& path : found) out += "\n  " + path;
   return out;
 }
-
-}  // namespace
 
 void AddEvalCommand(CLI::App& app, CliContext& ctx) {
   auto opt = std::make_shared<EvalOptions>();
@@ -180,7 +180,7 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
            "Examples:\n"
            "  picnic eval photos/valid\n"
            "  picnic eval --model runs/photo/photo.pnw --json --per-image a.png b.png\n" +
-           AvailableModels();
+           InstalledModelsHelp(/*builtin=*/false);
   });
   cmd->add_option("inputs", opt->inputs, "Images, or folders searched recursively")
       ->required()

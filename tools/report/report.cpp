@@ -77,12 +77,6 @@ picnic::ModelProvider ReportProvider(const std::string& model_arg, const std::st
   };
 }
 
-std::string AvailableModels() {
-  std::string out = "Installed models: histogram (built in, no NLL)";
-  for (const auto& path : picnic::ListWeights()) out += "\n  " + path;
-  return out;
-}
-
 void RunReport(const ReportOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
   // Outputs first: no work that cannot be written.
@@ -234,7 +228,7 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
            "  picnic report photos/valid --json report.json --html report.html\n"
            "  picnic report cifar10/test --every 5 --tile 0 --markdown table.md\n"
            "  picnic report --model /tmp/w/photo.pnw a.png b.png\n" +
-           AvailableModels();
+           InstalledModelsHelp(/*builtin=*/true);
   });
   cmd->add_option("inputs", opt->inputs, "Images, or folders searched recursively")
       ->required()
