@@ -18,8 +18,9 @@ install(TARGETS picnic_codec picnic_engine EXPORT picnic-targets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/codec/include/picnic ${PROJECT_SOURCE_DIR}/engine/include/picnic
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT core)
 install(EXPORT picnic-targets NAMESPACE picnic:: DESTINATION ${PICNIC_INSTALL_CMAKEDIR} COMPONENT core)
+# weights/resume/ holds training state for the next session, not a model.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/weights/ DESTINATION ${PICNIC_INSTALL_WEIGHTSDIR} COMPONENT core
-        FILES_MATCHING PATTERN "*.pnq" PATTERN "*.md")
+        FILES_MATCHING PATTERN "*.pnq" PATTERN "*.md" PATTERN "resume" EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/codec/FORMAT.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT core)
 
@@ -33,7 +34,7 @@ if(PICNIC_WITH_TORCH)
   install(EXPORT picnic-model-targets NAMESPACE picnic:: DESTINATION ${PICNIC_INSTALL_CMAKEDIR}
           COMPONENT model)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/weights/ DESTINATION ${PICNIC_INSTALL_WEIGHTSDIR} COMPONENT model
-          FILES_MATCHING PATTERN "*.pnw")
+          FILES_MATCHING PATTERN "*.pnw" PATTERN "resume" EXCLUDE)
 endif()
 
 # The CMake package. Static libraries bring their own dependencies along.
