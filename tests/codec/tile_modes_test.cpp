@@ -77,6 +77,18 @@ struct DecodeIo {
   int Decode(const uint32_t* cdf, int n, int precision) { return decoder->Decode(cdf, precision, n); }
 };
 
+// The file decodes to `image`'s pixels with 1 and with 3 threads.
+void CheckDecodes(const std::vector<uint8_t>& file, const Image& image) {
+  for (int threads : {1, 3}) {
+    DecodeOptions opt;
+    opt.threads = threads;
+    auto back = Decode(file.data(), file.size(), opt);
+    INFO(back.status().ToString() << ", " << threads << " threads");
+    REQUIRE(back.ok());
+    CHECK(back->pixels == image.pixels);
+  }
+}
+
 std::vector<uint8_t> SyntheticEncode(const Image& img, const TileRect& r) {
   EncodeIo io;
   REQUIRE(CodeSyntheticTile(r, img, io).ok());
@@ -223,14 +235,7 @@ TEST_CASE("a file mixing the three tile modes decodes", "[tile_modes]") {
     return Status(StatusCode::kModelNotFound, "no model " + name);
   };
   CHECK(Decode(file->data(), file->size(), opt).status().code() == StatusCode::kModelNotFound);
-  for (int threads : {1, 3}) {
-    DecodeOptions dopt;
-    dopt.threads = threads;
-    auto back = Decode(file->data(), file->size(), dopt);
-    INFO(back.status().ToString());
-    REQUIRE(back.ok());
-    CHECK(back->pixels == img.pixels);
-  }
+  CheckDecodes(*file, img);
   auto info = ReadFileInfo(file->data(), file->size());
   REQUIRE(info.ok());
   CHECK(info->format_minor == 3);
@@ -371,14 +376,7 @@ TEST_CASE("the encoder picks tile modes and every choice round-trips", "[tile_mo
       CHECK(info->synthetic_tiles > 0);
     }
     if (std::string(k.name) == "periodic") CHECK(info->deflate_tiles == 1);
-    for (int threads : {1, 3}) {
-      DecodeOptions dopt;
-      dopt.threads = threads;
-      auto back = Decode(chosen->data(), chosen->size(), dopt);
-      INFO(back.status().ToString());
-      REQUIRE(back.ok());
-      CHECK(back->pixels == k.image.pixels);
-    }
+    CheckDecodes(*chosen, k.image);
   }
 }
 
