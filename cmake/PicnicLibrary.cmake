@@ -27,7 +27,7 @@ function(picnic_add_library name export_name)
   add_library(${name} $<TARGET_OBJECTS:${name}_objects>)
   add_library(picnic::${export_name} ALIAS ${name})
   # The soname changes with every ABI change (README, "Library"): with the
-  # major version, and before 1.0 with the minor version too (.so.0.2).
+  # major version, and before 1.0 with the minor version too (.so.0.3).
   if(PROJECT_VERSION_MAJOR EQUAL 0)
     set(picnic_soversion 0.${PROJECT_VERSION_MINOR})
   else()

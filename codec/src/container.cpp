@@ -104,6 +104,16 @@ Status CheckMetadata(const std::vector<MetadataChunk>& metadata) {
   return Status::Ok();
 }
 
+uint32_t CodedWidth(const ContainerHeader& header) {
+  const uint32_t f = std::max<uint32_t>(header.replicate_x, 1);
+  return header.width / f + (header.width % f != 0);
+}
+
+uint32_t CodedHeight(const ContainerHeader& header) {
+  const uint32_t f = std::max<uint32_t>(header.replicate_y, 1);
+  return header.height / f + (header.height % f != 0);
+}
+
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
                                             const std::vector<std::vector<uint8_t>>& payloads) {
   if (!IsValidModelName(header.model_name)) {
@@ -111,9 +121,11 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
                   "model name \"" + header.model_name +
                       "\" cannot be stored (1-255 printable ASCII characters)");
   }
+  const bool replicated = header.replicate_x != 1 || header.replicate_y != 1;
   if (header.width == 0 || header.height == 0 || header.width > kMaxSide ||
-      header.height > kMaxSide || header.tiles_per_batch == 0 ||
-      payloads.size() != CountTiles(header.width, header.height, header.tile_size)) {
+      header.height > kMaxSide || header.tiles_per_batch == 0 || header.replicate_x == 0 ||
+      header.replicate_y == 0 ||
+      payloads.size() != CountTiles(CodedWidth(header), CodedHeight(header), header.tile_size)) {
     return Status(StatusCode::kInvalidArgument, "inconsistent container header");
   }
   PICNIC_RETURN_IF_ERROR(CheckMetadata(header.metadata));
@@ -122,7 +134,8 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   }
   if ((header.flags & ~kKnownFlags) != 0 ||
       ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty() ||
-      ((header.flags & kFlagTileModes) != 0) != !header.tile_modes.empty()) {
+      ((header.flags & kFlagTileModes) != 0) != !header.tile_modes.empty() ||
+      ((header.flags & kFlagReplicated) != 0) != replicated) {
     return Status(StatusCode::kInvalidArgument, "container flags do not match the header's fields");
   }
   if (!header.tile_modes.empty()) {
@@ -134,7 +147,8 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
     }
   }
   // The lowest minor version that holds the fields in use.
-  const uint16_t minor = !header.tile_modes.empty()     ? 3
+  const uint16_t minor = replicated                     ? 4
+                         : !header.tile_modes.empty()   ? 3
                          : !header.model_params.empty() ? 2
                          : !header.metadata.empty()     ? 1
                                                         : 0;
@@ -142,8 +156,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   const uint64_t metadata_bytes = minor >= 1 ? std::max<uint64_t>(MetadataFieldBytes(header.metadata), 4) : 0;
   const uint64_t params_bytes = minor >= 2 ? 4 + header.model_params.size() : 0;
   const uint64_t modes_bytes = minor >= 3 ? 4 + header.tile_modes.size() : 0;
+  const uint64_t replication_bytes = minor >= 4 ? 2 : 0;
   const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() + 4ull * payloads.size() +
-                                  metadata_bytes + params_bytes + modes_bytes + kHeaderCrcBytes;
+                                  metadata_bytes + params_bytes + modes_bytes + replication_bytes +
+                                  kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {
     return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
   }
@@ -186,6 +202,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   if (minor >= 3) {
     PutU32(out, static_cast<uint32_t>(header.tile_modes.size()));
     out.insert(out.end(), header.tile_modes.begin(), header.tile_modes.end());
+  }
+  if (minor >= 4) {
+    PutU8(out, header.replicate_x);
+    PutU8(out, header.replicate_y);
   }
   PutU32(out, Crc32(out.data(), out.size()));
   for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
@@ -265,8 +285,10 @@ Status CheckFixedFields(const uint8_t* data, uint32_t header_bytes, uint64_t max
   }
   if (h.tile_size > kMaxSide) return Corrupt("tile size " + std::to_string(h.tile_size) + " is absurd");
   if (h.tiles_per_batch == 0) return Corrupt("tiles per batch is 0");
+  // With replication (1.4) the tiles cover a smaller image: checked exactly
+  // once the field is read (ParseHeader), here only that there are no more.
   const uint64_t expected_tiles = CountTiles(h.width, h.height, h.tile_size);
-  if (*num_tiles != expected_tiles) {
+  if ((h.flags & kFlagReplicated) != 0 ? *num_tiles > expected_tiles : *num_tiles != expected_tiles) {
     return Corrupt("header lists " + std::to_string(*num_tiles) + " tiles, but a " +
                    std::to_string(h.width) + "x" + std::to_string(h.height) +
                    " image in tiles of " + std::to_string(h.tile_size) + " has " +
@@ -339,7 +361,8 @@ Status ParseModelParams(const uint8_t* p, size_t size, std::vector<uint8_t>* par
 
 // The 1.3 tile-modes field after the model-parameters field: a length (0 or
 // the number of tiles), then one mode per tile.
-Status ParseTileModes(const uint8_t* p, size_t size, size_t num_tiles, std::vector<uint8_t>* modes) {
+Status ParseTileModes(const uint8_t* p, size_t size, size_t num_tiles, std::vector<uint8_t>* modes,
+                      size_t* used) {
   if (size < 4) return Corrupt("format 1.3 header has no tile-modes field");
   const uint32_t field = GetU32(p);
   if (field > size - 4) return Corrupt("tile-modes field overruns the header");
@@ -348,6 +371,7 @@ Status ParseTileModes(const uint8_t* p, size_t size, size_t num_tiles, std::vect
                    " tiles");
   }
   modes->assign(p + 4, p + 4 + field);
+  *used = 4 + static_cast<size_t>(field);
   for (size_t t = 0; t < modes->size(); ++t) {
     if ((*modes)[t] >= kNumTileModes) {
       return Status(StatusCode::kUnsupported, "tile " + std::to_string(t) + " is coded in mode " +
@@ -355,6 +379,16 @@ Status ParseTileModes(const uint8_t* p, size_t size, size_t num_tiles, std::vect
                                                   ", which this picnic does not know (a newer picnic wrote it)");
     }
   }
+  return Status::Ok();
+}
+
+// The 1.4 replication field after the tile-modes field: two factors, each
+// >= 1.
+Status ParseReplication(const uint8_t* p, size_t size, ContainerHeader* h) {
+  if (size < 2) return Corrupt("format 1.4 header has no replication field");
+  if (p[0] == 0 || p[1] == 0) return Corrupt("replication factor 0");
+  h->replicate_x = p[0];
+  h->replicate_y = p[1];
   return Status::Ok();
 }
 
@@ -393,8 +427,14 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
       const size_t at = table_end + used;
       PICNIC_RETURN_IF_ERROR(ParseModelParams(data + at, crc_at - at, &h.model_params, &params_used));
       if (h.format_minor >= 3) {
+        const size_t modes_at = at + params_used;
+        size_t modes_used = 0;
         PICNIC_RETURN_IF_ERROR(
-            ParseTileModes(data + at + params_used, crc_at - at - params_used, num_tiles, &h.tile_modes));
+            ParseTileModes(data + modes_at, crc_at - modes_at, num_tiles, &h.tile_modes, &modes_used));
+        if (h.format_minor >= 4) {
+          const size_t replication_at = modes_at + modes_used;
+          PICNIC_RETURN_IF_ERROR(ParseReplication(data + replication_at, crc_at - replication_at, &h));
+        }
       }
     }
   }
@@ -403,6 +443,15 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   }
   if (((h.flags & kFlagTileModes) != 0) != !h.tile_modes.empty()) {
     return Corrupt("the tile-modes flag and field disagree");
+  }
+  if (((h.flags & kFlagReplicated) != 0) != (h.replicate_x != 1 || h.replicate_y != 1)) {
+    return Corrupt("the replication flag and field disagree");
+  }
+  const uint64_t coded_tiles = CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size);
+  if (num_tiles != coded_tiles) {
+    return Corrupt("header lists " + std::to_string(num_tiles) + " tiles, but the " + std::to_string(CodedWidth(h)) +
+                   "x" + std::to_string(CodedHeight(h)) + " image the replication field leaves has " +
+                   std::to_string(coded_tiles));
   }
   return parsed;
 }

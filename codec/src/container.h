@@ -23,15 +23,16 @@ namespace picnic {
 constexpr uint8_t kPncMagic[4] = {0x89, 'P', 'N', 'C'};
 constexpr uint16_t kFormatMajor = 1;
 // 1.1 adds the metadata field, 1.2 the model-parameters field, 1.3 the
-// tile-modes field (FORMAT.md).
+// tile-modes field, 1.4 the replication field (FORMAT.md).
 // A file is written with the lowest minor version its fields need: without
 // metadata and model parameters it is a 1.0 file.
-constexpr uint16_t kFormatMinor = 3;
+constexpr uint16_t kFormatMinor = 4;
 // Flag bits. A reader refuses flags it does not know: a file that needs a
 // feature an older reader would misdecode sets one.
 constexpr uint8_t kFlagModelParams = 0x01;  // the 1.2 model-parameters field is in use
 constexpr uint8_t kFlagTileModes = 0x02;    // the 1.3 tile-modes field is in use
-constexpr uint8_t kKnownFlags = kFlagModelParams | kFlagTileModes;
+constexpr uint8_t kFlagReplicated = 0x04;  // the 1.4 replication field is in use
+constexpr uint8_t kKnownFlags = kFlagModelParams | kFlagTileModes | kFlagReplicated;
 // How a tile is coded (the 1.3 tile-modes field; without it every tile is
 // kTileModel). A new way of coding, or any change to one, takes a new number.
 enum TileMode : uint8_t {
@@ -72,7 +73,18 @@ struct ContainerHeader {
   // 1.3: one TileMode per tile, raster order; empty: every tile kTileModel.
   // Non-empty exactly when flags has kFlagTileModes.
   std::vector<uint8_t> tile_modes;
+  // 1.4: the tiles code an image of ceil(width / replicate_x) x
+  // ceil(height / replicate_y) pixels, each repeated over a block of
+  // replicate_x x replicate_y (replication.h). Not 1 x 1 exactly when flags
+  // has kFlagReplicated.
+  uint8_t replicate_x = 1;
+  uint8_t replicate_y = 1;
 };
+
+// The sides of the image the tiles code: width and height, or less with
+// replication.
+uint32_t CodedWidth(const ContainerHeader& header);
+uint32_t CodedHeight(const ContainerHeader& header);
 
 // Bytes the 1.1 metadata field takes in the header: its length word, then
 // per chunk 8 bytes of type and length and the data; 0 without metadata.

@@ -14,6 +14,7 @@
 #include "deflate_tile.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
+#include "replication.h"
 #include "batch_runner.h"
 #include "synthetic_coder.h"
 #include "tile_coder.h"
@@ -135,8 +136,10 @@ Status CheckImage(const Image& image, const EncodeOptions& options) {
   return Status::Ok();
 }
 
-Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions& options) {
-  PICNIC_RETURN_IF_ERROR(CheckImage(image, options));
+// Codes `image`, which is `original` or the image `original` replicates
+// (rep; Encode checked `original`).
+Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& image, Replication rep,
+                                        const EncodeOptions& options) {
   const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
   PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> model, provider(options.model, 0));
   if (!model) {
@@ -144,17 +147,20 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   }
 
   ContainerHeader header;
-  header.width = static_cast<uint32_t>(image.width);
-  header.height = static_cast<uint32_t>(image.height);
+  header.width = static_cast<uint32_t>(original.width);
+  header.height = static_cast<uint32_t>(original.height);
+  header.replicate_x = static_cast<uint8_t>(rep.x);
+  header.replicate_y = static_cast<uint8_t>(rep.y);
+  if (!rep.none()) header.flags |= kFlagReplicated;
   header.layout = image.layout;
   header.cdf_precision = static_cast<uint8_t>(options.cdf_precision);
   header.tile_size = static_cast<uint32_t>(options.tile_size);
   header.model_name = model->name();
   header.model_fingerprint = model->fingerprint();
-  header.pixels_crc32 = PixelsCrc32(image.pixels);
-  header.metadata = image.metadata;
+  header.pixels_crc32 = PixelsCrc32(original.pixels);
+  header.metadata = original.metadata;
   // Checked before the (long) coding: WriteContainer would refuse it after.
-  PICNIC_RETURN_IF_ERROR(CheckMetadata(image.metadata));
+  PICNIC_RETURN_IF_ERROR(CheckMetadata(original.metadata));
   if (!IsValidModelName(header.model_name)) {
     return Status(StatusCode::kModelError, "model name \"" + header.model_name +
                                                "\" cannot be stored (1-255 printable ASCII)");
@@ -179,7 +185,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& image, const EncodeOptions&
   ContainerHeader single = header;
   single.tile_size = 0;
   single.tiles_per_batch = 1;
-  single.flags = kFlagTileModes;
+  single.flags = header.flags | kFlagTileModes;
   std::vector<std::vector<uint8_t>> single_payload;
   uint64_t best = UINT64_MAX;
   // A one-tile file has 4 bytes of payload size and 5 of tile modes.
@@ -347,7 +353,12 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
   // Errors are values at the API: nothing thrown below (allocation, a
   // model's own code) escapes.
   try {
-    return EncodeImpl(image, options);
+    PICNIC_RETURN_IF_ERROR(CheckImage(image, options));
+    // An exact enlargement is coded as the image it enlarges (one of the
+    // encoder's choices, with the tile modes).
+    const Replication rep = options.choose_tile_modes ? FindReplication(image) : Replication{};
+    if (!rep.none()) return EncodeImpl(image, Reduce(image, rep), rep, options);
+    return EncodeImpl(image, image, rep, options);
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kLimitExceeded, "out of memory while encoding");
   } catch (const std::exception& e) {

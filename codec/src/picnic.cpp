@@ -76,6 +76,8 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
     info.synthetic_tiles += m == kTileSynthetic;
     info.deflate_tiles += m == kTileDeflate;
   }
+  info.replication_x = h.replicate_x;
+  info.replication_y = h.replicate_y;
   return info;
 }
 

@@ -253,9 +253,10 @@ TEST_CASE("container: a newer minor version with appended fields still decodes",
   const uint32_t header_bytes = U32(b, kHeaderBytesAt);
   // From 1.1 on the extension area starts with the metadata field, from 1.2
   // the model-parameters field follows, from 1.3 the tile-modes field (here
-  // all empty: zero lengths), then two bytes of "future" fields.
-  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6});
-  SetU32(b, kHeaderBytesAt, header_bytes + 14);
+  // all empty: zero lengths), from 1.4 the replication factors (1 x 1),
+  // then two bytes of "future" fields.
+  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 5, 6});
+  SetU32(b, kHeaderBytesAt, header_bytes + 16);
   SetU16(b, kMinorAt, kFormatMinor + 5);
   FixHeaderCrc(b);
   auto info = ReadFileInfo(b.data(), b.size());
@@ -506,7 +507,7 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x04;
+  b[kFlagsAt] = kFlagModelParams | 0x08;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
   b[kFlagsAt] = 0;

@@ -24,6 +24,7 @@ struct Golden {
   int cdf_precision;
   bool choose_modes = false;  // format 1.3 tile modes (false: every tile with the model)
   uint64_t synthetic_tiles = 0, deflate_tiles = 0;  // what the file holds
+  int replication_x = 1, replication_y = 1;         // format 1.4
 };
 
 // Spelled-out arithmetic (no library RNG) so the pixels never change.
@@ -95,6 +96,23 @@ std::vector<Golden> GoldenSet() {
     }
     set.push_back({"modes_gray_alpha_30x6_deflate.pnc", img, 64, 0, 16, true, 0, 1});
   }
+  {
+    // Format 1.4: a 24 x 24 image enlarged 3 x 2 and cut to 71 x 47, coded
+    // as the small image in 4 tiles of 12 with the model.
+    uint32_t state = 1414;
+    Image small = MakeImage(24, 24, ChannelLayout::kRgb);
+    for (auto& p : small.pixels) p = static_cast<uint8_t>(100 + Lcg(state) % 4);
+    Image img = MakeImage(71, 47, ChannelLayout::kRgb);
+    for (int y = 0; y < 47; ++y) {
+      for (int x = 0; x < 71; ++x) {
+        for (int c = 0; c < 3; ++c) img.at(y, x, c) = small.at(y / 2, x / 3, c);
+      }
+    }
+    Golden g{"replicated_rgb_71x47_3x2_tiles12.pnc", img, 12, 2, 16, true, 0, 0};
+    g.replication_x = 3;
+    g.replication_y = 2;
+    set.push_back(g);
+  }
   return set;
 }
 
@@ -140,6 +158,8 @@ TEST_CASE("golden: files decode to the expected pixels", "[golden]") {
     CHECK(info->model_name == "histogram");
     CHECK(info->synthetic_tiles == g.synthetic_tiles);
     CHECK(info->deflate_tiles == g.deflate_tiles);
+    CHECK(info->replication_x == g.replication_x);
+    CHECK(info->replication_y == g.replication_y);
     auto decoded = Decode(bytes.data(), bytes.size(), {});
     INFO(decoded.status().ToString());
     REQUIRE(decoded.ok());

@@ -315,7 +315,7 @@ TEST_CASE("picnic: damaged payloads never crash and are reported", "[picnic]") {
 }
 
 TEST_CASE("picnic: version string", "[picnic]") {
-  CHECK(std::string(VersionString()) == "0.2.0");
+  CHECK(std::string(VersionString()) == "0.3.0");
 }
 
 }  // namespace

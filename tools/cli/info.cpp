@@ -48,6 +48,11 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
     std::printf("  model fitted to the image: %s of parameters (compress -e 2 or 3)\n",
                 picnic_cli::HumanBytes(info.model_params_bytes).c_str());
   }
+  if (info.replication_x != 1 || info.replication_y != 1) {
+    std::printf("  an exact %dx%d enlargement: coded as the %dx%d image it enlarges\n", info.replication_x,
+                info.replication_y, (info.width + info.replication_x - 1) / info.replication_x,
+                (info.height + info.replication_y - 1) / info.replication_y);
+  }
   if (info.model_tiles != info.num_tiles) {
     std::printf("  tiles: %" PRIu64 " with model %s, %" PRIu64 " synthetic-content, %" PRIu64
                 " deflate%s\n",

@@ -114,7 +114,9 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
   PICNIC_FUZZ_CHECK(h.cdf_precision >= kMinCdfPrecision && h.cdf_precision <= kMaxCdfPrecision);
   PICNIC_FUZZ_CHECK(h.tiles_per_batch >= 1);
   PICNIC_FUZZ_CHECK(IsValidModelName(h.model_name));
-  PICNIC_FUZZ_CHECK(h.payload_sizes.size() == CountTiles(h.width, h.height, h.tile_size));
+  PICNIC_FUZZ_CHECK(h.replicate_x >= 1 && h.replicate_y >= 1);
+  PICNIC_FUZZ_CHECK(((h.flags & kFlagReplicated) != 0) == (h.replicate_x != 1 || h.replicate_y != 1));
+  PICNIC_FUZZ_CHECK(h.payload_sizes.size() == CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size));
   PICNIC_FUZZ_CHECK(unlimited->payload_offsets.size() == h.payload_sizes.size());
   PICNIC_FUZZ_CHECK(unlimited->header_bytes <= size);
   // Payloads tile the rest of the file exactly.
@@ -150,7 +152,8 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
                     r.tiles_per_batch == h.tiles_per_batch &&
                     r.model_fingerprint == h.model_fingerprint &&
                     r.pixels_crc32 == h.pixels_crc32 && r.model_name == h.model_name &&
-                    r.payload_sizes == h.payload_sizes);
+                    r.payload_sizes == h.payload_sizes && r.replicate_x == h.replicate_x &&
+                    r.replicate_y == h.replicate_y && r.tile_modes == h.tile_modes);
   PICNIC_FUZZ_CHECK(r.metadata.size() == h.metadata.size());
   for (size_t i = 0; i < h.metadata.size(); ++i) {
     PICNIC_FUZZ_CHECK(IsAncillaryChunkType(h.metadata[i].type));

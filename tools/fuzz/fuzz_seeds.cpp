@@ -137,7 +137,24 @@ int WriteCodecSeeds(const std::string& out) {
     }
     ++modes;
   }
-  return n + 2 + modes;
+  // Format 1.4: an exact enlargement (2 x 3, edge blocks cut short), coded
+  // as the image it enlarges in tiles of 8.
+  picnic::Image small = SeedImage(12, 9, ChannelLayout::kRgba, 600);
+  picnic::Image big = picnic::MakeImage(23, 26, ChannelLayout::kRgba);
+  for (int y = 0; y < big.height; ++y) {
+    for (int x = 0; x < big.width; ++x) {
+      for (int c = 0; c < 4; ++c) big.at(y, x, c) = small.at(y / 3, x / 2, c);
+    }
+  }
+  picnic::EncodeOptions rep_opt;
+  rep_opt.tile_size = 8;
+  rep_opt.threads = 1;
+  auto rep_bytes = picnic::Encode(big, rep_opt);
+  if (!rep_bytes.ok() || !WriteBytes(out + "/container/replicated.pnc", *rep_bytes) ||
+      !WriteBytes(out + "/decode/replicated.pnc", *rep_bytes)) {
+    return -1;
+  }
+  return n + 3 + modes;
 }
 
 int WriteImageSeeds(const std::string& out) {

@@ -76,6 +76,12 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
                          std::to_string(info.deflate_tiles) +
                          " deflate): its NLL column is the model's, for comparison (--model-only to code with it)");
   }
+  if (info.replication_x != 1 || info.replication_y != 1) {
+    row->notes.push_back(path + ": an exact " + std::to_string(info.replication_x) + "x" +
+                         std::to_string(info.replication_y) +
+                         " enlargement, coded as the image it enlarges: its NLL column is the model's on the "
+                         "full image, for comparison (--model-only to code that)");
+  }
   picnic::DecodeOptions dec;
   dec.provider = provider;
   dec.threads = opt.threads;

@@ -50,7 +50,9 @@ struct EncodeOptions {
   // Lets the encoder code tiles with the built-in synthetic-content model
   // where it is smaller (screenshots, charts, icons), and store the whole
   // image with deflate when nothing else beats it, so no image costs much
-  // more than its PNG. false: every tile with `model` (format 1.2 and older).
+  // more than its PNG; and code an exact nearest-neighbour enlargement as the
+  // image it enlarges (FileInfo::replication_x). false: every tile with
+  // `model`, the image at its size (format 1.2 and older).
   bool choose_tile_modes = true;
   uint64_t max_pixels = kDefaultMaxPixels;
   ProgressFn progress;              // called from the calling thread
@@ -88,6 +90,12 @@ struct FileInfo {
   uint64_t model_tiles = 0;
   uint64_t synthetic_tiles = 0;
   uint64_t deflate_tiles = 0;
+  // Format 1.4: the file codes an image of ceil(width / replication_x) x
+  // ceil(height / replication_y) pixels that this one enlarges exactly, each
+  // pixel repeated over a block of replication_x x replication_y. 1 x 1:
+  // the image is coded at its size.
+  int replication_x = 1;
+  int replication_y = 1;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if
