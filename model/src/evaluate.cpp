@@ -11,6 +11,7 @@
 #include "picnic/engine.h"  // PixelCnnCanvasSide
 #include "picnic/mixture.h"
 #include "picnic/mixture_loss.h"
+#include "torch_errors.h"
 
 namespace picnic {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 torch::ScalarType ModelDtype(const PixelCnn& model) {
   auto params = model->parameters();
   return params.empty() ? torch::kFloat32 : params.front().scalar_type();
-}
-
-Status FromTorchError(const c10::Error& e) {
-  return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
 }
 
 // Evaluates images[indices] (all the same size and channel count) as one batch.
@@ -120,10 +117,8 @@ Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<
         if (options.progress) options.progress(static_cast<double>(done) / images.size());
       }
     }
-  } catch (const c10::Error& e) {
-    return FromTorchError(e);
-  } catch (const std::bad_alloc&) {
-    return Status(StatusCode::kLimitExceeded, "out of memory while evaluating the model");
+  } catch (...) {
+    return CurrentTorchError("evaluating the model");
   }
   return out;
 }
@@ -174,8 +169,8 @@ Result<std::vector<Image>> SampleImages(PixelCnn& model, const SampleOptions& op
       std::copy(src, src + image.pixels.size(), image.pixels.begin());
       out.push_back(std::move(image));
     }
-  } catch (const c10::Error& e) {
-    return FromTorchError(e);
+  } catch (...) {
+    return CurrentTorchError("sampling");
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "picnic/dataset.h"
 #include "picnic/image_io.h"
 #include "picnic/mixture.h"
+#include "torch_errors.h"
 
 namespace picnic {
 namespace {
@@ -269,9 +270,9 @@ Result<IntWeights> ExportIntWeights(const LoadedWeights& lw, const ExportOptions
       net->forward(x);
       net->maxima = nullptr;
     }
-  } catch (const c10::Error& e) {
+  } catch (...) {
     net->maxima = nullptr;
-    return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
+    return CurrentTorchError("calibrating the export");
   }
   PICNIC_ASSIGN_OR_RETURN(IntWeights out, ExportIntWeightsFromMaxima(lw, maxima, opt, report));
   nlohmann::json meta;

@@ -1,6 +1,6 @@
 #include "picnic/incremental.h"
 
-#include <stdexcept>
+#include "torch_errors.h"
 
 namespace picnic {
 namespace {
@@ -98,7 +98,7 @@ struct IncrementalPixelCnn::State {
   torch::Tensor ul_init_v;   // this row's vertical part of ul_init [T, C, 1, W]
   PointConv ul_init_h, ds_ul[2], out_nin;
   torch::Tensor deconv_ul_w[2], deconv_ul_b[2];  // [Cin, Cout * 4], [Cout]
-  Level lv[3];
+  Level lv[kLevels];
   int64_t row = -1, col = -1;  // last position stepped
 };
 
@@ -120,7 +120,7 @@ IncrementalPixelCnn::IncrementalPixelCnn(PixelCnn net) : net_(std::move(net)), s
     s.deconv_ul_b[l] = d->bias.detach();
   }
   const int n = static_cast<int>(s.n);
-  for (int l = 0; l < 3; ++l) {
+  for (int l = 0; l < kLevels; ++l) {
     State::Level& L = s.lv[l];
     for (int k = 0; k < n; ++k) {
       RowBlock rb;
@@ -146,28 +146,35 @@ IncrementalPixelCnn::IncrementalPixelCnn(PixelCnn net) : net_(std::move(net)), s
 
 IncrementalPixelCnn::~IncrementalPixelCnn() = default;
 
-void IncrementalPixelCnn::Begin(int64_t batch, int64_t height, int64_t width, const torch::Tensor& mask) {
-  if (height % 4 != 0 || width % 4 != 0 || height < 4 || width < 4)
-    throw std::invalid_argument("IncrementalPixelCnn: canvas must be a positive multiple of 4");
-  State& s = *s_;
-  s.t = batch;
-  s.h = height;
-  s.w = width;
-  s.row = -1;
-  s.col = -1;
-  s.canvas = torch::zeros({batch, 4, height + 2, width + 2});
-  s.canvas.narrow(1, 3, 1).narrow(2, 2, height).narrow(3, 1, width).copy_(mask);
-  for (int l = 0; l < 3; ++l) {
-    State::Level& L = s.lv[l];
-    L.w = width >> l;
-    for (auto& b : L.up_u) b.Reset(batch, s.c, L.w);
-    for (auto& b : L.down_u) b.Reset(batch, s.c, L.w);
-    for (auto& b : L.up_ul) b.Reset(batch, s.c, L.w);
-    for (auto& b : L.down_ul) b.Reset(batch, s.c, L.w);
-    L.u_ring = torch::zeros({batch, s.c, 2, L.w + 2});
-    L.ul_ring = torch::zeros({batch, s.c, 2, L.w + 1});
-    L.u_deconv = torch::zeros({batch, s.c, 2, L.w});
-    L.ul_deconv = torch::zeros({batch, s.c, 2, L.w});
+Status IncrementalPixelCnn::Begin(int64_t batch, int64_t height, int64_t width, const torch::Tensor& mask) {
+  if (height % 4 != 0 || width % 4 != 0 || height < 4 || width < 4 || batch < 1) {
+    return Status(StatusCode::kInvalidArgument,
+                  "IncrementalPixelCnn: canvas sides must be positive multiples of 4, batch >= 1");
+  }
+  try {
+    State& s = *s_;
+    s.t = batch;
+    s.h = height;
+    s.w = width;
+    s.row = -1;
+    s.col = -1;
+    s.canvas = torch::zeros({batch, 4, height + 2, width + 2});
+    s.canvas.narrow(1, 3, 1).narrow(2, 2, height).narrow(3, 1, width).copy_(mask);
+    for (int l = 0; l < kLevels; ++l) {
+      State::Level& L = s.lv[l];
+      L.w = width >> l;
+      for (auto& b : L.up_u) b.Reset(batch, s.c, L.w);
+      for (auto& b : L.down_u) b.Reset(batch, s.c, L.w);
+      for (auto& b : L.up_ul) b.Reset(batch, s.c, L.w);
+      for (auto& b : L.down_ul) b.Reset(batch, s.c, L.w);
+      L.u_ring = torch::zeros({batch, s.c, 2, L.w + 2});
+      L.ul_ring = torch::zeros({batch, s.c, 2, L.w + 1});
+      L.u_deconv = torch::zeros({batch, s.c, 2, L.w});
+      L.ul_deconv = torch::zeros({batch, s.c, 2, L.w});
+    }
+    return Status::Ok();
+  } catch (...) {
+    return CurrentTorchError("starting the incremental evaluator");
   }
 }
 
@@ -175,129 +182,135 @@ void IncrementalPixelCnn::SetPixel(int64_t y, int64_t x, const torch::Tensor& va
   s_->canvas.narrow(1, 0, 3).select(2, y + 2).select(2, x + 1).copy_(values);
 }
 
-torch::Tensor IncrementalPixelCnn::Step(int64_t y, int64_t x) {
-  torch::NoGradGuard no_grad;
+// The schedule (the header's comment): row r of level 0 starts every row,
+// of level 1 every second row, of level 2 every fourth. At the start of a
+// row every level that starts one computes its vertical stream's row, up
+// pass from fine to coarse, then down pass from coarse to fine (the down
+// pass of level l takes level l + 1's up-sampled rows). Then the
+// horizontal stream goes pixel by pixel at level 0, descending into level
+// l + 1 at even row and column of level l.
+
+void IncrementalPixelCnn::UpPassRow(int l, int64_t r) {
   State& s = *s_;
-  const int64_t t = s.t;
-
-  // The vertical stream of one level, one row: up pass (stores the skip
-  // list), or down pass (consumes it).
-  auto up_u_row = [&](int l, int64_t r) {
-    State::Level& L = s.lv[l];
-    torch::Tensor u;
-    if (l == 0) {
-      u = r == 0 ? torch::zeros({t, s.c, 1, L.w}) : net_->u_init->conv(s.canvas.narrow(2, r, 2));
-    } else {
-      u = (l == 1 ? net_->downsample_u1 : net_->downsample_u2)->conv(s.lv[l - 1].u_ring);
-    }
-    L.u_up.assign(1, u);
-    for (auto& b : L.up_u) {
-      u = b.Row(u, {});
-      L.u_up.push_back(u);
-    }
-    ShiftRows(L.u_ring);
-    L.u_ring.select(2, 1).narrow(2, 1, L.w).copy_(u.squeeze(2));
-  };
-  auto down_u_row = [&](int l, int64_t r) {
-    State::Level& L = s.lv[l];
-    std::vector<torch::Tensor> skips = L.u_up;
-    torch::Tensor u;
-    if (l == 2) {
-      u = skips.back();
-      skips.pop_back();
-    } else {
-      u = L.u_deconv.narrow(2, r % 2, 1);
-    }
-    L.u_down.clear();
-    for (auto& b : L.down_u) {
-      u = b.Row(u, skips.back());
-      skips.pop_back();
-      L.u_down.push_back(u);
-    }
-    if (l > 0) {
-      torch::Tensor d = (l == 1 ? net_->upsample_u2 : net_->upsample_u1)->deconv(u);  // [T, C, 3, 2W + 2]
-      s.lv[l - 1].u_deconv.copy_(d.narrow(2, 0, 2).narrow(3, 1, 2 * L.w));
-    }
-  };
-
-  // The horizontal stream at one position of level l (>= 1), including the
-  // levels below it that become computable there, and the up-sampling of
-  // its result into level l - 1.
-  std::function<void(int, int64_t, int64_t)> ul_low = [&](int l, int64_t r, int64_t c) {
-    State::Level& L = s.lv[l];
-    State::Level& P = s.lv[l - 1];
-    torch::Tensor ul = s.ds_ul[l - 1](P.ul_ring.narrow(3, 2 * c, 2).reshape({t, -1}));
-    std::vector<torch::Tensor> skips{ul};
-    for (size_t k = 0; k < L.up_ul.size(); ++k) {
-      ul = L.up_ul[k].At(c, ul, Col(L.u_up[k + 1], c));
-      skips.push_back(ul);
-    }
-    L.ul_ring.select(2, 1).select(2, c + 1).copy_(ul);
-    if (l == 1 && r % 2 == 0 && c % 2 == 0) ul_low(2, r / 2, c / 2);
-    if (l == 2) {
-      ul = skips.back();
-      skips.pop_back();
-    } else {
-      ul = L.ul_deconv.select(2, r % 2).select(2, c);
-    }
-    for (size_t k = 0; k < L.down_ul.size(); ++k) {
-      ul = L.down_ul[k].At(c, ul, torch::cat({Col(L.u_down[k], c), skips.back()}, 1));
-      skips.pop_back();
-    }
-    // Each output position of the stride-2 2x2 transposed convolution has
-    // exactly one input position.
-    const int d = l - 1;
-    torch::Tensor up = torch::mm(ul, s.deconv_ul_w[d]).view({t, s.c, 2, 2}) +
-                       s.deconv_ul_b[d].view({1, s.c, 1, 1});
-    P.ul_deconv.narrow(3, 2 * c, 2).copy_(up);
-  };
-
-  auto step_at = [&](int64_t yy, int64_t xx) -> torch::Tensor {
-    State::Level& L = s.lv[0];
-    torch::Tensor ul = Col(s.ul_init_v, xx);
-    if (xx > 0) ul = ul + s.ul_init_h(s.canvas.narrow(2, yy + 1, 2).select(3, xx).reshape({t, -1}));
-    std::vector<torch::Tensor> skips{ul};
-    for (size_t k = 0; k < L.up_ul.size(); ++k) {
-      ul = L.up_ul[k].At(xx, ul, Col(L.u_up[k + 1], xx));
-      skips.push_back(ul);
-    }
-    L.ul_ring.select(2, 1).select(2, xx + 1).copy_(ul);
-    if (yy % 2 == 0 && xx % 2 == 0) ul_low(1, yy / 2, xx / 2);
-    ul = L.ul_deconv.select(2, yy % 2).select(2, xx);
-    for (size_t k = 0; k < L.down_ul.size(); ++k) {
-      ul = L.down_ul[k].At(xx, ul, torch::cat({Col(L.u_down[k], xx), skips.back()}, 1));
-      skips.pop_back();
-    }
-    return s.out_nin(torch::elu(ul));
-  };
-
-  auto start_row = [&](int64_t r) {
-    for (int l = 0; l < 3; ++l) {
-      if (r % (int64_t{1} << l) != 0) continue;
-      for (auto& b : s.lv[l].up_ul) b.NewRow();
-      for (auto& b : s.lv[l].down_ul) b.NewRow();
-      ShiftRows(s.lv[l].ul_ring);
-    }
-    s.ul_init_v = r == 0 ? torch::zeros({t, s.c, 1, s.w}) : net_->ul_init_v->conv(s.canvas.narrow(2, r + 1, 1));
-    up_u_row(0, r);
-    if (r % 2 == 0) up_u_row(1, r / 2);
-    if (r % 4 == 0) {
-      up_u_row(2, r / 4);
-      down_u_row(2, r / 4);
-    }
-    if (r % 2 == 0) down_u_row(1, r / 2);
-    down_u_row(0, r);
-  };
-
-  if (y < s.row || (y == s.row && x <= s.col) || y >= s.h || x >= s.w)
-    throw std::invalid_argument("IncrementalPixelCnn::Step: positions must advance in raster order");
-  while (s.row < y) {
-    start_row(++s.row);
-    s.col = -1;
+  State::Level& L = s.lv[l];
+  torch::Tensor u;
+  if (l == 0) {
+    u = r == 0 ? torch::zeros({s.t, s.c, 1, L.w}) : net_->u_init->conv(s.canvas.narrow(2, r, 2));
+  } else {
+    u = (l == 1 ? net_->downsample_u1 : net_->downsample_u2)->conv(s.lv[l - 1].u_ring);
   }
-  torch::Tensor out;
-  while (s.col < x) out = step_at(y, ++s.col);
-  return out;
+  L.u_up.assign(1, u);  // the skip list the down pass consumes
+  for (auto& b : L.up_u) {
+    u = b.Row(u, {});
+    L.u_up.push_back(u);
+  }
+  ShiftRows(L.u_ring);
+  L.u_ring.select(2, 1).narrow(2, 1, L.w).copy_(u.squeeze(2));
+}
+
+void IncrementalPixelCnn::DownPassRow(int l, int64_t r) {
+  State& s = *s_;
+  State::Level& L = s.lv[l];
+  std::vector<torch::Tensor> skips = L.u_up;
+  torch::Tensor u;
+  if (l == kLevels - 1) {
+    u = skips.back();
+    skips.pop_back();
+  } else {
+    u = L.u_deconv.narrow(2, r % 2, 1);
+  }
+  L.u_down.clear();
+  for (auto& b : L.down_u) {
+    u = b.Row(u, skips.back());
+    skips.pop_back();
+    L.u_down.push_back(u);
+  }
+  if (l > 0) {
+    torch::Tensor d = (l == 1 ? net_->upsample_u2 : net_->upsample_u1)->deconv(u);  // [T, C, 3, 2W + 2]
+    s.lv[l - 1].u_deconv.copy_(d.narrow(2, 0, 2).narrow(3, 1, 2 * L.w));
+  }
+}
+
+void IncrementalPixelCnn::StartRow(int64_t r) {
+  State& s = *s_;
+  for (int l = 0; l < kLevels; ++l) {
+    if (r % (int64_t{1} << l) != 0) continue;
+    for (auto& b : s.lv[l].up_ul) b.NewRow();
+    for (auto& b : s.lv[l].down_ul) b.NewRow();
+    ShiftRows(s.lv[l].ul_ring);
+  }
+  s.ul_init_v = r == 0 ? torch::zeros({s.t, s.c, 1, s.w}) : net_->ul_init_v->conv(s.canvas.narrow(2, r + 1, 1));
+  UpPassRow(0, r);
+  if (r % 2 == 0) UpPassRow(1, r / 2);
+  if (r % 4 == 0) {
+    UpPassRow(2, r / 4);
+    DownPassRow(2, r / 4);
+  }
+  if (r % 2 == 0) DownPassRow(1, r / 2);
+  DownPassRow(0, r);
+}
+
+torch::Tensor IncrementalPixelCnn::HorizontalAt(int l, int64_t r, int64_t c) {
+  State& s = *s_;
+  State::Level& L = s.lv[l];
+  const int64_t t = s.t;
+  torch::Tensor ul;
+  if (l == 0) {
+    ul = Col(s.ul_init_v, c);
+    if (c > 0) ul = ul + s.ul_init_h(s.canvas.narrow(2, r + 1, 2).select(3, c).reshape({t, -1}));
+  } else {
+    ul = s.ds_ul[l - 1](s.lv[l - 1].ul_ring.narrow(3, 2 * c, 2).reshape({t, -1}));
+  }
+  std::vector<torch::Tensor> skips{ul};
+  for (size_t k = 0; k < L.up_ul.size(); ++k) {
+    ul = L.up_ul[k].At(c, ul, Col(L.u_up[k + 1], c));
+    skips.push_back(ul);
+  }
+  L.ul_ring.select(2, 1).select(2, c + 1).copy_(ul);
+  if (l + 1 < kLevels && r % 2 == 0 && c % 2 == 0) CoarserAt(l + 1, r / 2, c / 2);
+  if (l == kLevels - 1) {
+    ul = skips.back();
+    skips.pop_back();
+  } else {
+    ul = L.ul_deconv.select(2, r % 2).select(2, c);
+  }
+  for (size_t k = 0; k < L.down_ul.size(); ++k) {
+    ul = L.down_ul[k].At(c, ul, torch::cat({Col(L.u_down[k], c), skips.back()}, 1));
+    skips.pop_back();
+  }
+  return ul;
+}
+
+void IncrementalPixelCnn::CoarserAt(int l, int64_t r, int64_t c) {
+  State& s = *s_;
+  const torch::Tensor ul = HorizontalAt(l, r, c);
+  // Each output position of the stride-2 2x2 transposed convolution has
+  // exactly one input position.
+  const int d = l - 1;
+  torch::Tensor up = torch::mm(ul, s.deconv_ul_w[d]).view({s.t, s.c, 2, 2}) + s.deconv_ul_b[d].view({1, s.c, 1, 1});
+  s.lv[l - 1].ul_deconv.narrow(3, 2 * c, 2).copy_(up);
+}
+
+Result<torch::Tensor> IncrementalPixelCnn::Step(int64_t y, int64_t x) {
+  State& s = *s_;
+  if (y < s.row || (y == s.row && x <= s.col) || y >= s.h || x >= s.w || y < 0 || x < 0) {
+    return Status(StatusCode::kInvalidArgument, "IncrementalPixelCnn::Step: positions must advance in raster order");
+  }
+  try {
+    torch::NoGradGuard no_grad;
+    while (s.row < y) {
+      StartRow(++s.row);
+      s.col = -1;
+    }
+    torch::Tensor out;
+    while (s.col < x) {
+      ++s.col;
+      out = s.out_nin(torch::elu(HorizontalAt(0, y, s.col)));
+    }
+    return out;
+  } catch (...) {
+    return CurrentTorchError("stepping the incremental evaluator");
+  }
 }
 
 }  // namespace picnic

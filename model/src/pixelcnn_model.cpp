@@ -7,17 +7,11 @@
 #include "picnic/engine.h"  // PixelCnnCanvasSide
 #include "picnic/mixture.h"
 #include "picnic/mixture_loss.h"
+#include "picnic/picnic.h"  // ResolveThreads
 #include "picnic/tiling.h"
+#include "torch_errors.h"
 
 namespace picnic {
-namespace {
-
-Status FromTorch(const c10::Error& e) {
-  return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
-}
-
-}  // namespace
-
 
 void UseSingleThreadedMath() {
   // Only when needed: another thread may be coding a batch right now.
@@ -33,6 +27,19 @@ void UseSingleThreadedMath() {
   auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
   auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   if (set && (!get || get() != 1)) set(1);
+}
+
+void UseTorchThreads(int requested) {
+  const int n = ResolveThreads(requested);
+  if (torch::get_num_threads() != n) torch::set_num_threads(n);
+}
+
+ScopedTorchThreads::ScopedTorchThreads(int requested) : previous_(torch::get_num_threads()) {
+  UseTorchThreads(requested);
+}
+
+ScopedTorchThreads::~ScopedTorchThreads() {
+  if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
 }
 
 PixelCnnModel::PixelCnnModel(LoadedWeights weights)
@@ -57,20 +64,21 @@ Status PixelCnnModel::Begin(const std::vector<TileShape>& tiles, int color_chann
     batch_ = static_cast<int64_t>(tiles.size());
     torch::Tensor mask = torch::zeros({batch_, 1, h, w});
     for (int64_t i = 0; i < batch_; ++i) mask[i].narrow(1, 0, tiles[i].height).narrow(2, 0, tiles[i].width).fill_(1);
-    inc_.Begin(batch_, h, w, mask);
+    PICNIC_RETURN_IF_ERROR(inc_.Begin(batch_, h, w, mask));
     color_channels_ = color_channels;
     decoded_.assign(static_cast<size_t>(batch_) * 3, 0);
     return Status::Ok();
-  } catch (const c10::Error& e) {
-    return FromTorch(e);
-  } catch (const std::exception& e) {
-    return Status(StatusCode::kModelError, e.what());
+  } catch (...) {
+    return CurrentTorchError("starting a batch");
   }
 }
 
 Status PixelCnnModel::Predict(int y, int x, int c, const std::vector<int>& tile_ids, Distribution* out) {
   try {
-    if (c == 0) raw_ = inc_.Step(y, x).contiguous();  // [T, params]
+    if (c == 0) {
+      PICNIC_ASSIGN_OR_RETURN(torch::Tensor raw, inc_.Step(y, x));
+      raw_ = raw.contiguous();  // [T, params]
+    }
     const float* raw = raw_.data_ptr<float>();
     for (size_t i = 0; i < tile_ids.size(); ++i) {
       const int t = tile_ids[i];
@@ -78,10 +86,8 @@ Status PixelCnnModel::Predict(int y, int x, int c, const std::vector<int>& tile_
       out[i].mixture = ChannelMixture(raw + t * params_, num_mix_, c, &decoded_[t * 3]);
     }
     return Status::Ok();
-  } catch (const c10::Error& e) {
-    return FromTorch(e);
-  } catch (const std::exception& e) {
-    return Status(StatusCode::kModelError, e.what());
+  } catch (...) {
+    return CurrentTorchError("predicting");
   }
 }
 
@@ -100,8 +106,8 @@ Status PixelCnnModel::Observe(int y, int x, int c, const std::vector<int>& tile_
     }
     inc_.SetPixel(y, x, v);
     return Status::Ok();
-  } catch (const c10::Error& e) {
-    return FromTorch(e);
+  } catch (...) {
+    return CurrentTorchError("observing");
   }
 }
 
@@ -158,8 +164,8 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
     }
     out.subpixels = static_cast<uint64_t>(image.width) * image.height * cc;
     return out;
-  } catch (const c10::Error& e) {
-    return FromTorch(e);
+  } catch (...) {
+    return CurrentTorchError("computing the tiled NLL");
   }
 }
 

@@ -13,6 +13,7 @@
 #include "picnic/mixture_loss.h"
 #include "picnic/pixelcnn_model.h"
 #include "picnic/weights.h"
+#include "torch_errors.h"
 
 namespace picnic {
 namespace {
@@ -78,7 +79,7 @@ std::string FormatDuration(double s) {
 Status Train(const TrainOptions& opt) {
   try {
     UseSingleThreadedMath();  // one BLAS thread per LibTorch thread
-    torch::set_num_threads(opt.threads);
+    UseTorchThreads(opt.threads);
     std::filesystem::create_directories(opt.run_dir);
     const std::string ckpt_dir = opt.run_dir + "/checkpoint";
     const std::string weights_path = opt.run_dir + "/" + opt.name + ".pnw";
@@ -291,10 +292,8 @@ Status Train(const TrainOptions& opt) {
     std::fprintf(stderr, "done: step %lld, %.1f Mpixels seen, %.2f CPU-hours, best valid %.4f\n",
                  static_cast<long long>(st.step), st.pixels_seen / 1e6, st.cpu_seconds / 3600, st.best_valid);
     return Status::Ok();
-  } catch (const c10::Error& e) {
-    return Status(StatusCode::kModelError, std::string("LibTorch: ") + e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    return Status(StatusCode::kInternal, e.what());
+  } catch (...) {
+    return CurrentTorchError("training");
   }
 }
 

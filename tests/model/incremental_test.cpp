@@ -26,11 +26,13 @@ double MaxIncrementalError(const PixelCnnConfig& cfg, int64_t batch, int64_t h, 
     full = net->forward(x, mask);  // [B, P, H, W]
   }
   IncrementalPixelCnn inc(net);
-  inc.Begin(batch, h, w, mask);
+  REQUIRE(inc.Begin(batch, h, w, mask).ok());
   double worst = 0;
   for (int64_t y = 0; y < h; ++y) {
     for (int64_t xx = 0; xx < w; ++xx) {
-      torch::Tensor got = inc.Step(y, xx);  // [B, P]
+      auto step = inc.Step(y, xx);
+      REQUIRE(step.ok());
+      torch::Tensor got = *step;  // [B, P]
       torch::Tensor want = full.select(2, y).select(2, xx);
       worst = std::max(worst, (got - want).abs().max().item<double>());
       inc.SetPixel(y, xx, x.select(2, y).select(2, xx));
@@ -63,6 +65,24 @@ TEST_CASE("incremental evaluation equals the full forward pass", "[incremental]"
     torch::Tensor mask = torch::ones({1, 1, 8, 8});
     REQUIRE(MaxIncrementalError(cfg, 1, 8, 8, mask, 3) < 1e-4);
   }
+}
+
+TEST_CASE("incremental evaluation refuses misuse with an error, not a throw", "[incremental]") {
+  PixelCnnConfig cfg;
+  cfg.nr_filters = 4;
+  cfg.nr_resnet = 1;
+  cfg.nr_logistic_mix = 2;
+  IncrementalPixelCnn inc{PixelCnn(cfg)};
+  const torch::Tensor mask = torch::ones({1, 1, 8, 8});
+  CHECK(inc.Begin(1, 6, 8, torch::ones({1, 1, 6, 8})).code() == StatusCode::kInvalidArgument);
+  CHECK(inc.Begin(0, 8, 8, mask).code() == StatusCode::kInvalidArgument);
+  REQUIRE(inc.Begin(1, 8, 8, mask).ok());
+  REQUIRE(inc.Step(0, 0).ok());
+  REQUIRE(inc.Step(0, 1).ok());
+  CHECK(inc.Step(0, 1).status().code() == StatusCode::kInvalidArgument);  // not advancing
+  CHECK(inc.Step(0, 8).status().code() == StatusCode::kInvalidArgument);  // off the canvas
+  CHECK(inc.Step(8, 0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(inc.Step(1, 0).ok());
 }
 
 }  // namespace

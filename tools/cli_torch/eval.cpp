@@ -13,6 +13,7 @@
 #include "picnic/dataset.h"
 #include "picnic/evaluate.h"
 #include "picnic/image_io.h"
+#include "picnic/pixelcnn_model.h"
 #include "picnic/weights.h"
 
 namespace {
@@ -22,7 +23,7 @@ struct EvalOptions {
   std::string model = kDefaultModelName;
   bool json = false;
   bool per_image = false;
-  int threads = 2;
+  int threads = 0;
   int batch = 64;
 };
 
@@ -39,7 +40,7 @@ struct Row {
 void RunEval(const EvalOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
   const auto start = std::chrono::steady_clock::now();
-  torch::set_num_threads(opt.threads);
+  picnic::UseTorchThreads(opt.threads);
 
   auto weights_path = picnic::FindWeights(opt.model);
   if (!weights_path.ok()) return ReportError(ctx, "", weights_path.status());
@@ -119,7 +120,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     j["nll_bits"] = nll_bits;
     j["nll_bits_per_subpixel"] = bpsp;
     j["seconds"] = seconds;
-    j["threads"] = opt.threads;
+    j["threads"] = picnic::ResolveThreads(opt.threads);
     // Alpha is coded apart from the network (docs/DESIGN.md "Channels").
     j["alpha_ignored_images"] = alpha_ignored;
     if (opt.per_image) {
@@ -190,9 +191,9 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
   cmd->add_flag("--per-image", opt->per_image, "Also give every image's figure");
-  cmd->add_option("--threads", opt->threads, "LibTorch threads")
+  cmd->add_option("-j,--threads", opt->threads, "LibTorch threads (0: one per core)")
       ->type_name("N")
-      ->check(CLI::Range(1, 256))
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_option("--batch", opt->batch, "At most this many same-size images per forward pass (and at most 256k pixels)")
       ->type_name("N")

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "picnic/evaluate.h"
 #include "picnic/image_io.h"
+#include "picnic/pixelcnn_model.h"
 #include "picnic/weights.h"
 
 namespace {
@@ -18,7 +19,7 @@ struct SampleCliOptions {
   std::string size = "32x32";
   std::string output;
   uint64_t seed = 1;
-  int threads = 2;
+  int threads = 0;
   bool force = false;
 };
 
@@ -37,7 +38,7 @@ bool ParseSize(const std::string& s, int* h, int* w) {
 
 void RunSample(const SampleCliOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
-  torch::set_num_threads(opt.threads);
+  picnic::UseTorchThreads(opt.threads);
   picnic::SampleOptions so;
   so.count = opt.count;
   so.seed = opt.seed;
@@ -108,9 +109,9 @@ void AddSampleCommand(CLI::App& app, CliContext& ctx) {
       ->required()
       ->type_name("DIR");
   cmd->add_option("--seed", opt->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--threads", opt->threads, "LibTorch threads")
+  cmd->add_option("-j,--threads", opt->threads, "LibTorch threads (0: one per core)")
       ->type_name("N")
-      ->check(CLI::Range(1, 256))
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_flag("-f,--force", opt->force, "Overwrite existing sample files");
   cmd->callback([opt, &ctx]() { RunSample(*opt, ctx); });

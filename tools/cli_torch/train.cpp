@@ -104,9 +104,9 @@ void AddTrainCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--valid-max-images", opt->valid_max_images,
                   "Validate on this many evenly spaced images (0: all)")
       ->check(CLI::NonNegativeNumber)->capture_default_str()->group(g_run);
-  cmd->add_option("--threads", opt->threads, "LibTorch threads")
+  cmd->add_option("-j,--threads", opt->threads, "LibTorch threads (0: one per core)")
       ->type_name("N")
-      ->check(CLI::Range(1, 256))->capture_default_str()->group(g_run);
+      ->check(CLI::Range(0, 256))->capture_default_str()->group(g_run);
   cmd->add_option("--init", opt->init_weights,
                   "Without a checkpoint in RUN_DIR, start from these weights (NAME or .pnw path) and "
                   "continue their training record")

@@ -109,9 +109,11 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
       return Status(StatusCode::kModelError, "the file records fingerprint " + picnic::FingerprintHex(info.model_fingerprint) +
                                                  " but the NLL weights have " + picnic::FingerprintHex(weights->fingerprint));
     }
-    torch::set_num_threads(picnic::ResolveThreads(opt.threads));
-    auto nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch);
-    torch::set_num_threads(1);
+    Result<picnic::TiledNll> nll = Status(StatusCode::kInternal, "no NLL");
+    {
+      const picnic::ScopedTorchThreads threads(opt.threads);
+      nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch);
+    }
     if (!nll.ok()) return nll.status();
     row->have_nll = true;
     row->nll_bits = nll->total_bits;

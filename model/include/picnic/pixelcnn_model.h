@@ -44,6 +44,24 @@ class PICNIC_EXPORT PixelCnnModel : public ProbabilityModel {
 // pool splits it. Every PixelCnnModel calls it when constructed.
 PICNIC_EXPORT void UseSingleThreadedMath();
 
+// LibTorch's threads for its own work (evaluation, sampling, training, the
+// report's NLL): `requested` as every picnic threads setting means it
+// (picnic::ResolveThreads: 0 is one per core). Coding instead runs
+// UseSingleThreadedMath, its parallelism being picnic's own threads.
+PICNIC_EXPORT void UseTorchThreads(int requested);
+
+// UseTorchThreads for a scope; the previous count is restored after.
+class PICNIC_EXPORT ScopedTorchThreads {
+ public:
+  explicit ScopedTorchThreads(int requested);
+  ~ScopedTorchThreads();
+  ScopedTorchThreads(const ScopedTorchThreads&) = delete;
+  ScopedTorchThreads& operator=(const ScopedTorchThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
 // Rounds up to the canvas granularity of the network (two halvings).
 PICNIC_EXPORT int64_t CanvasSize(int64_t n);
 

@@ -34,7 +34,7 @@ struct TrainOptions {
   int valid_crops_per_image = 4;
   int valid_max_images = 0;     // 0: all
   uint64_t seed = 1;
-  int threads = 2;
+  int threads = 0;  // LibTorch threads; 0: one per core (UseTorchThreads)
   bool resume = true;           // continue from run_dir/checkpoint if present
   // Without a checkpoint: start from these weights (.pnw) and continue their
   // training record (steps, pixels, CPU time). Checkpoints live in run_dir,
