@@ -39,8 +39,9 @@ enum TileMode : uint8_t {
   kTileModel = 0,      // the header's model, through the tile coder (tile_coder.h)
   kTileSynthetic = 1,  // the synthetic-content model, version 1 (synthetic_coder.h)
   kTileDeflate = 2,    // filtered rows and zlib (deflate_tile.h)
+  kTileSyntheticV2 = 3,  // the synthetic-content model, version 2: what the encoder writes
 };
-constexpr int kNumTileModes = 3;
+constexpr int kNumTileModes = 4;
 // The most bytes of model parameters a file may carry.
 constexpr size_t kMaxModelParamsBytes = 4096;
 // Header bytes before the model name: magic .. model name length.

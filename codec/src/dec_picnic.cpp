@@ -91,10 +91,11 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
           rects.push_back(rect);
           model_tiles.push_back(t);
           break;
-        case kTileSynthetic: {
+        case kTileSynthetic:
+        case kTileSyntheticV2: {
           RangeDecoder decoder(payload, h.payload_sizes[t]);
           SyntheticDecodeIo io{&decoder};
-          PICNIC_RETURN_IF_ERROR(CodeSyntheticTile(rect, image, io));
+          PICNIC_RETURN_IF_ERROR(CodeSyntheticTile(rect, image, io, mode_of(t) == kTileSynthetic ? 1 : 2));
           PICNIC_RETURN_IF_ERROR(CheckConsumed(decoder, t));
           break;
         }

@@ -73,7 +73,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.model_tiles = info.num_tiles;
   for (uint8_t m : h.tile_modes) {
     info.model_tiles -= m != kTileModel;
-    info.synthetic_tiles += m == kTileSynthetic;
+    info.synthetic_tiles += m == kTileSynthetic || m == kTileSyntheticV2;
     info.deflate_tiles += m == kTileDeflate;
   }
   info.replication_x = h.replicate_x;

@@ -92,24 +92,26 @@ uint32_t CostQ8(uint32_t p_q16) {
 
 }  // namespace
 
-SyntheticTileModel::SyntheticTileModel(int width, int height, ChannelLayout layout)
+SyntheticTileModel::SyntheticTileModel(int width, int height, ChannelLayout layout, int version)
     : width_(width),
       height_(height),
       channels_(NumChannels(layout)),
       color_channels_(NumColorChannels(layout)),
+      num_contexts_(version >= 2 ? 3 : 2),
+      num_experts_(kFirstContextExpert + num_contexts_ + (version >= 2 ? 1 : 0)),
+      residual_expert_(version >= 2 ? kFirstContextExpert + num_contexts_ : -1),
       pixels_(static_cast<size_t>(width) * height * NumChannels(layout)),
       index_counts_((size_t{1} << 12) * (kMaxCandidates + 1), 2),
       histograms_(channels_),
-      losses_(static_cast<size_t>(channels_) * kNumStates * kNumExperts, 0),
+      residuals_(version >= 2 ? channels_ * kNumActivities : 0),
+      losses_(static_cast<size_t>(channels_) * kNumStates * num_experts_, 0),
       error_sum_(channels_ * kNumGeometric * kNumActivities, 8 * 16),
       error_count_(channels_ * kNumGeometric * kNumActivities, 8) {
   const uint64_t area = static_cast<uint64_t>(width) * height;
   const uint64_t colors = TableSize(2 * area, uint64_t{1} << 21);
   const uint64_t followers = TableSize(area * channels_, uint64_t{1} << 20);
-  for (int i = 0; i < 2; ++i) {
-    colors_[i].resize(colors);
-    followers_[i].resize(followers);
-  }
+  for (int i = 0; i < 2; ++i) colors_[i].resize(colors);
+  for (int i = 0; i < num_contexts_; ++i) followers_[i].resize(followers);
   color_mask_ = colors - 1;
   followers_mask_ = followers - 1;
 }
@@ -233,7 +235,24 @@ void SyntheticTileModel::PrepareContexts(int c) {
   const uint64_t key2 = Mix(Mix(key, static_cast<uint64_t>(ch.nw) | ch.ne << 8), Sample(0, -2, c));
   ch.ctx[0] = Lookup(followers_[0], key, true);
   ch.ctx[1] = Lookup(followers_[1], key2, true);
-  for (int e = 0; e < 2; ++e) {
+  if (num_contexts_ > 2) {
+    // Quantized gradients (CALIC's texture) and the previous channel's
+    // error, with residuals from the median predictor as the values: what
+    // smooth areas and gradients share.
+    auto q = [](int d) {
+      const int a = std::abs(d);
+      const int level = a == 0 ? 0 : a <= 2 ? 1 : a <= 6 ? 2 : a <= 14 ? 3 : 4;
+      return d < 0 ? 9 - level : level;
+    };
+    uint64_t key3 = Mix(0xE0 + c, q(ch.w - ch.nw) * 100 + q(ch.n - ch.nw) * 10 + q(ch.ne - ch.n));
+    if (c >= 1 && c < color_channels_) {
+      const int prev_med = Med(Sample(0, -1, c - 1), Sample(-1, 0, c - 1), Sample(-1, -1, c - 1));
+      key3 = Mix(key3, q(current_[c - 1] - prev_med));
+    }
+    ch.ctx[2] = Lookup(followers_[2], key3, true);
+    ch.offset[2] = Med(ch.w, ch.n, ch.nw);
+  }
+  for (int e = 0; e < num_contexts_; ++e) {
     const Followers* f = ch.ctx[e];
     uint32_t distinct = 0;
     ch.total[e] = 0;
@@ -296,10 +315,14 @@ void SyntheticTileModel::PreparePredictors(int c) {
   }
 }
 
-std::array<uint32_t, SyntheticTileModel::kNumExperts> SyntheticTileModel::ExpertProbabilities(int c,
+const AdaptiveCounts& SyntheticTileModel::Residuals(int c) const {
+  return residuals_[static_cast<size_t>(c) * kNumActivities + chan_.activity];
+}
+
+std::array<uint32_t, SyntheticTileModel::kMaxExperts> SyntheticTileModel::ExpertProbabilities(int c,
                                                                                              int v) const {
   const ChannelContext& ch = chan_;
-  std::array<uint32_t, kNumExperts> p{};
+  std::array<uint32_t, kMaxExperts> p{};
   const AdaptiveCounts& h = histograms_[c];
   p[0] = static_cast<uint32_t>((uint64_t{h.counts()[v]} << 16) / h.total());
   const GeometricTables& g = Geometric();
@@ -307,14 +330,18 @@ std::array<uint32_t, SyntheticTileModel::kNumExperts> SyntheticTileModel::Expert
     p[1 + e] = static_cast<uint32_t>((uint64_t{g.t[ch.scale[e]][std::abs(v - ch.pred[e])]} << 16) /
                                      ch.geometric_sum[e]);
   }
-  for (int e = 0; e < 2; ++e) {
+  for (int e = 0; e < num_contexts_; ++e) {
     const Followers* f = ch.ctx[e];
     uint32_t hit = 0;
     for (int i = 0; i < 4; ++i) {
-      if (f->count[i] > 0 && f->value[i] == v) hit = f->count[i];
+      if (f->count[i] > 0 && ((f->value[i] + ch.offset[e]) & 255) == v) hit = f->count[i];
     }
     p[kFirstContextExpert + e] = static_cast<uint32_t>(((uint64_t{hit} << 16) + uint64_t{ch.escape[e]} * p[0]) /
                                                        (ch.total[e] + ch.escape[e]));
+  }
+  if (residual_expert_ >= 0) {
+    const AdaptiveCounts& r = Residuals(c);
+    p[residual_expert_] = static_cast<uint32_t>((uint64_t{r.counts()[(v - ch.pred[0]) & 255]} << 16) / r.total());
   }
   return p;
 }
@@ -324,16 +351,16 @@ Status SyntheticTileModel::ChannelCdf(int c, uint32_t* cdf) {
   PreparePredictors(c);
   const ChannelContext& ch = chan_;
   // Weights 2^-(loss - least loss), Q12.
-  const uint32_t* loss = &losses_[(static_cast<size_t>(c) * kNumStates + ch.state) * kNumExperts];
-  const uint32_t least = *std::min_element(loss, loss + kNumExperts);
-  for (int e = 0; e < kNumExperts; ++e) {
+  const uint32_t* loss = &losses_[(static_cast<size_t>(c) * kNumStates + ch.state) * num_experts_];
+  const uint32_t least = *std::min_element(loss, loss + num_experts_);
+  for (int e = 0; e < num_experts_; ++e) {
     const uint32_t x = std::min<uint32_t>((loss[e] - least) << (16 - 8 - kLossShift), 31u << 16);
     weights_[e] = std::max(kMinWeight, fixed::Exp2NegQ30(x) >> 18);
   }
   // The histogram, and the contexts' escape share of it, as one dense term.
   const AdaptiveCounts& h = histograms_[c];
   uint64_t dense = uint64_t{weights_[0]} << 16;  // Q12 * Q16
-  for (int e = 0; e < 2; ++e) {
+  for (int e = 0; e < num_contexts_; ++e) {
     dense += (uint64_t{weights_[kFirstContextExpert + e]} << 16) * ch.escape[e] / (ch.total[e] + ch.escape[e]);
   }
   const uint64_t dense_q = (dense << 16) / h.total();  // per histogram count, Q12 * Q16 * Q16
@@ -345,12 +372,19 @@ Status SyntheticTileModel::ChannelCdf(int c, uint32_t* cdf) {
     const uint64_t scale = (uint64_t{weights_[1 + e]} << 32) / ch.geometric_sum[e];  // Q12 * Q16 per table unit, <<16
     for (int u = 0; u < kNumSymbols; ++u) mixed_[u] += static_cast<uint32_t>((scale * t[std::abs(u - pred)]) >> 16);
   }
-  for (int e = 0; e < 2; ++e) {
+  for (int e = 0; e < num_contexts_; ++e) {
     const Followers* f = ch.ctx[e];
     for (int i = 0; i < 4; ++i) {
       if (f->count[i] == 0) continue;
-      mixed_[f->value[i]] += static_cast<uint32_t>((uint64_t{weights_[kFirstContextExpert + e]} * f->count[i] << 16) /
+      mixed_[(f->value[i] + ch.offset[e]) & 255] += static_cast<uint32_t>((uint64_t{weights_[kFirstContextExpert + e]} * f->count[i] << 16) /
                                                    (ch.total[e] + ch.escape[e]));
+    }
+  }
+  if (residual_expert_ >= 0) {
+    const AdaptiveCounts& r = Residuals(c);
+    const uint64_t scale = (uint64_t{weights_[residual_expert_]} << 32) / r.total();
+    for (int u = 0; u < kNumSymbols; ++u) {
+      mixed_[u] += static_cast<uint32_t>((scale * r.counts()[(u - ch.pred[0]) & 255]) >> 16);
     }
   }
   // Exclusion: an escaped pixel is none of the candidates, so in its last
@@ -369,9 +403,9 @@ Status SyntheticTileModel::ChannelCdf(int c, uint32_t* cdf) {
 
 void SyntheticTileModel::ObserveEscaped(int c, uint8_t value) {
   const ChannelContext& ch = chan_;
-  const std::array<uint32_t, kNumExperts> p = ExpertProbabilities(c, value);
-  uint32_t* loss = &losses_[(static_cast<size_t>(c) * kNumStates + ch.state) * kNumExperts];
-  for (int e = 0; e < kNumExperts; ++e) loss[e] = loss[e] - (loss[e] >> kLossShift) + CostQ8(p[e]);
+  const std::array<uint32_t, kMaxExperts> p = ExpertProbabilities(c, value);
+  uint32_t* loss = &losses_[(static_cast<size_t>(c) * kNumStates + ch.state) * num_experts_];
+  for (int e = 0; e < num_experts_; ++e) loss[e] = loss[e] - (loss[e] >> kLossShift) + CostQ8(p[e]);
   for (int e = 0; e < kNumGeometric; ++e) {
     const int idx = (c * kNumGeometric + e) * kNumActivities + ch.activity;
     error_sum_[idx] += 16 * static_cast<uint32_t>(std::abs(value - ch.pred[e]));
@@ -380,8 +414,10 @@ void SyntheticTileModel::ObserveEscaped(int c, uint8_t value) {
       error_count_[idx] /= 2;
     }
   }
-  Learn(ch.ctx[0], value);
-  Learn(ch.ctx[1], value);
+  for (int e = 0; e < num_contexts_; ++e) Learn(ch.ctx[e], static_cast<uint8_t>(value - ch.offset[e]));
+  if (residual_expert_ >= 0) {
+    residuals_[static_cast<size_t>(c) * kNumActivities + ch.activity].Update(static_cast<uint8_t>(value - ch.pred[0]));
+  }
   current_[c] = value;
 }
 

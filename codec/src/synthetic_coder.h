@@ -1,4 +1,4 @@
-// Tile mode 1, "synthetic" (FORMAT.md, "Tile modes"): a context model for
+// Tile modes 1 and 3, "synthetic" v1 and v2 (FORMAT.md, "Tile modes"): a context model for
 // screenshots, charts, diagrams and icons, where a photo-trained network
 // spreads probability over values that never occur and cannot copy what
 // repeats. All integer arithmetic, so it decodes identically everywhere.
@@ -22,7 +22,11 @@
 // forgetting), so the decoder computes the same weights. The geometric
 // experts learn their scales per local activity (|W-NW|+|N-NW|+|N-NE|, as
 // CALIC's error energy), and the last channel of an escaped pixel excludes
-// the values that would make it one of the candidates.
+// the values that would make it one of the candidates. Version 2 adds two
+// experts: a third hashed context, of quantized gradients, whose values are
+// residuals from the median predictor (CALIC's texture context; it learns
+// the shading of plots and icons), and adaptive counts of those residuals
+// per activity.
 #ifndef PICNIC_CODEC_SYNTHETIC_CODER_H_
 #define PICNIC_CODEC_SYNTHETIC_CODER_H_
 
@@ -45,10 +49,15 @@ class SyntheticTileModel {
   // Experts: the histogram, kNumGeometric geometric ones, two contexts.
   static constexpr int kNumGeometric = 3;
   static constexpr int kFirstContextExpert = 1 + kNumGeometric;
-  static constexpr int kNumExperts = kFirstContextExpert + 2;
+  // Version 1: two contexts of exact values. Version 2 adds a context of
+  // quantized gradients whose values are residuals from the median
+  // predictor, and an expert of those residuals' counts per activity.
+  static constexpr int kMaxContexts = 3;
+  static constexpr int kMaxExperts = kFirstContextExpert + kMaxContexts + 1;
   static constexpr int kPrecision = 16;  // of every CDF it makes
 
-  SyntheticTileModel(int width, int height, ChannelLayout layout);
+  // version: 1 (tile mode 1) or 2 (tile mode 3).
+  SyntheticTileModel(int width, int height, ChannelLayout layout, int version);
 
   // Starts pixel (y, x), in raster order: finds the candidates and the CDF
   // of the index symbol (num_candidates() + 1 symbols, the last = escape).
@@ -82,9 +91,10 @@ class SyntheticTileModel {
   struct ChannelContext {  // the escape model's view of one channel
     int w = 0, n = 0, nw = 0, ne = 0;
     int pred[kNumGeometric] = {};  // the geometric experts' centres
-    Followers* ctx[2] = {nullptr, nullptr};
-    uint32_t total[2] = {0, 0};   // the contexts' counts
-    uint32_t escape[2] = {1, 1};  // and their escape counts
+    Followers* ctx[kMaxContexts] = {};
+    uint32_t total[kMaxContexts] = {};          // the contexts' counts
+    uint32_t escape[kMaxContexts] = {1, 1, 1};  // and their escape counts
+    int offset[kMaxContexts] = {};  // a context's values are value - offset (mod 256)
     int scale[kNumGeometric] = {};  // the geometric experts' scale buckets
     uint64_t geometric_sum[kNumGeometric] = {1, 1, 1};
     int activity = 0;  // local activity bucket (the geometric scales' context)
@@ -97,13 +107,16 @@ class SyntheticTileModel {
   void PreparePredictors(int c);  // the geometric experts (escapes only)
   Followers* Lookup(std::vector<Followers>& table, uint64_t key, bool insert);
   static void Learn(Followers* f, uint8_t value);
-  std::array<uint32_t, kNumExperts> ExpertProbabilities(int c, int v) const;
+  std::array<uint32_t, kMaxExperts> ExpertProbabilities(int c, int v) const;
+  const AdaptiveCounts& Residuals(int c) const;
 
   int width_, height_, channels_, color_channels_;
+  int num_contexts_, num_experts_;
+  int residual_expert_;  // version 2's residual counts, or -1
   int y_ = 0, x_ = 0;
   std::vector<uint8_t> pixels_;  // the tile so far
   std::vector<ColorEntry> colors_[2];
-  std::vector<Followers> followers_[2];
+  std::vector<Followers> followers_[kMaxContexts];
   uint64_t color_mask_ = 0, followers_mask_ = 0;
   uint64_t hash_[2] = {0, 0};
   int k_ = 0;
@@ -114,11 +127,12 @@ class SyntheticTileModel {
   uint8_t current_[4] = {0, 0, 0, 0};  // the escaped pixel's channels so far
   ChannelContext chan_;
   std::vector<AdaptiveCounts> histograms_;   // [channel]
+  std::vector<AdaptiveCounts> residuals_;    // version 2: [channel][activity]
   std::vector<uint32_t> losses_;             // [channel][state][expert], Q8 bits, decayed
   std::vector<uint32_t> error_sum_;          // [channel][kNumGeometric], Q4
   std::vector<uint32_t> error_count_;        // [channel][kNumGeometric]
   std::array<uint32_t, kNumSymbols> mixed_{};
-  std::array<uint32_t, kNumExperts> weights_{};
+  std::array<uint32_t, kMaxExperts> weights_{};
 };
 
 // Codes one tile with the synthetic model. `Io` has
@@ -126,10 +140,10 @@ class SyntheticTileModel {
 //   int Decode(const uint32_t* cdf, int num_symbols, int precision)    (decoder)
 // and ImageT is const Image (encoder: reads) or Image (decoder: writes).
 template <typename ImageT, typename Io>
-Status CodeSyntheticTile(const TileRect& r, ImageT& image, Io& io) {
+Status CodeSyntheticTile(const TileRect& r, ImageT& image, Io& io, int version) {
   constexpr bool kEncode = std::is_const_v<ImageT>;
   const int nc = image.channels();
-  SyntheticTileModel model(r.width, r.height, image.layout);
+  SyntheticTileModel model(r.width, r.height, image.layout, version);
   uint32_t cdf[kNumSymbols + 1];
   uint8_t pixel[4] = {0, 0, 0, 0};
   for (int y = 0; y < r.height; ++y) {

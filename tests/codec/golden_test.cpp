@@ -85,6 +85,23 @@ std::vector<Golden> GoldenSet() {
     set.push_back({"modes_rgba_40x16_synthetic.pnc", img, 8, 2, 16, true, 1, 0});
   }
   {
+    // Mode 3, the synthetic model version 2 (what the encoder writes since
+    // it exists): the mode-1 file's image with more glyphs, less noise.
+    Image img = MakeImage(40, 16, ChannelLayout::kRgba);
+    uint32_t state = 77;
+    for (int y = 0; y < 16; ++y) {
+      for (int x = 0; x < 40; ++x) {
+        const bool ink = x < 28 && ((x % 4 == 1 && y % 5 != 4) || (y % 5 == 0 && x % 4 < 3));
+        for (int c = 0; c < 3; ++c) img.at(y, x, c) = ink ? static_cast<uint8_t>(30 + 40 * c) : 245;
+        img.at(y, x, 3) = x < 2 ? 0 : 255;
+        if (x >= 28) {
+          for (int c = 0; c < 4; ++c) img.at(y, x, c) = Lcg(state);
+        }
+      }
+    }
+    set.push_back({"modes3_rgba_40x16_synthetic_v2.pnc", img, 8, 2, 16, true, 1, 0});
+  }
+  {
     // Mode 2: rows of a random period of 3 pixels, gray + alpha, stored as
     // one deflated tile.
     Image img = MakeImage(30, 6, ChannelLayout::kGrayAlpha);

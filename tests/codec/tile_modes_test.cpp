@@ -58,6 +58,22 @@ Image GraphicsImage(int w, int h, ChannelLayout layout, uint32_t seed = 7) {
   return img;
 }
 
+// Smooth shading in steps of whole values with sparse noise, as a plot's
+// colour map or a rendered gradient: exact repeats, but not only.
+Image SmoothImage(int w, int h, ChannelLayout layout) {
+  Image img = MakeImage(w, h, layout);
+  std::mt19937 rng(3);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      for (int c = 0; c < img.channels(); ++c) {
+        const int v = 40 + (x * (2 + c)) / 3 + y + (rng() % 8 == 0 ? static_cast<int>(rng() % 3) : 0);
+        img.at(y, x, c) = static_cast<uint8_t>(c == 3 ? 255 : v);
+      }
+    }
+  }
+  return img;
+}
+
 Image NoiseImage(int w, int h, ChannelLayout layout, uint32_t seed) {
   Image img = MakeImage(w, h, layout);
   std::mt19937 rng(seed);
@@ -89,24 +105,29 @@ void CheckDecodes(const std::vector<uint8_t>& file, const Image& image) {
   }
 }
 
-std::vector<uint8_t> SyntheticEncode(const Image& img, const TileRect& r) {
+// Version 2 (tile mode 3) is what the encoder writes; version 1 (mode 1)
+// must keep decoding.
+std::vector<uint8_t> SyntheticEncode(const Image& img, const TileRect& r, int version = 1) {
   EncodeIo io;
-  REQUIRE(CodeSyntheticTile(r, img, io).ok());
+  REQUIRE(CodeSyntheticTile(r, img, io, version).ok());
   io.encoder.Finalize();
   return io.encoder.TakeBytes();
 }
 
 TEST_CASE("synthetic model: tiles round-trip in every layout", "[tile_modes]") {
   for (ChannelLayout layout : kLayouts) {
-    for (int kind = 0; kind < 2; ++kind) {
-      INFO("layout " << static_cast<int>(layout) << " kind " << kind);
-      const Image img = kind == 0 ? GraphicsImage(37, 29, layout) : NoiseImage(13, 11, layout, 5);
+    for (int kind = 0; kind < 3 * 2; ++kind) {
+      const int version = 1 + kind / 3;
+      INFO("layout " << static_cast<int>(layout) << " kind " << kind % 3 << " version " << version);
+      const Image img = kind % 3 == 0   ? GraphicsImage(37, 29, layout)
+                        : kind % 3 == 1 ? NoiseImage(13, 11, layout, 5)
+                                        : SmoothImage(41, 23, layout);
       const TileRect r{5, 3, img.width - 9, img.height - 5};  // not at the origin, not the whole image
-      const std::vector<uint8_t> bytes = SyntheticEncode(img, r);
+      const std::vector<uint8_t> bytes = SyntheticEncode(img, r, version);
       Image out = MakeImage(img.width, img.height, layout);
       RangeDecoder decoder(bytes.data(), bytes.size());
       DecodeIo io{&decoder};
-      REQUIRE(CodeSyntheticTile(r, out, io).ok());
+      REQUIRE(CodeSyntheticTile(r, out, io, version).ok());
       CHECK_FALSE(decoder.corrupt());
       CHECK(decoder.position() >= bytes.size());
       for (int y = 0; y < r.height; ++y) {
@@ -124,12 +145,27 @@ TEST_CASE("synthetic model: graphics cost far less than noise", "[tile_modes]") 
   const Image chart = GraphicsImage(96, 64, ChannelLayout::kRgb);
   const Image noise = NoiseImage(96, 64, ChannelLayout::kRgb, 3);
   const TileRect whole{0, 0, 96, 64};
-  const double chart_bits = SyntheticEncode(chart, whole).size() * 8.0 / chart.num_subpixels();
-  const double noise_bits = SyntheticEncode(noise, whole).size() * 8.0 / noise.num_subpixels();
-  INFO("chart " << chart_bits << " noise " << noise_bits << " bits/subpixel");
-  CHECK(chart_bits < 0.5);
-  CHECK(noise_bits > 7.9);
-  CHECK(noise_bits < 8.3);  // the mixture never costs much more than raw
+  for (int version : {1, 2}) {
+    const double chart_bits = SyntheticEncode(chart, whole, version).size() * 8.0 / chart.num_subpixels();
+    const double noise_bits = SyntheticEncode(noise, whole, version).size() * 8.0 / noise.num_subpixels();
+    INFO("version " << version << ": chart " << chart_bits << " noise " << noise_bits << " bits/subpixel");
+    CHECK(chart_bits < 0.5);
+    CHECK(noise_bits > 7.9);
+    CHECK(noise_bits < 8.3);  // the mixture never costs much more than raw
+  }
+}
+
+TEST_CASE("synthetic model version 2 codes smooth shading smaller than version 1", "[tile_modes]") {
+  // Gradients with a little noise: what version 2's gradient context and
+  // residual counts are for.
+  for (ChannelLayout layout : {ChannelLayout::kGray, ChannelLayout::kRgb}) {
+    const Image img = SmoothImage(120, 80, layout);
+    const TileRect whole{0, 0, img.width, img.height};
+    const size_t v1 = SyntheticEncode(img, whole, 1).size();
+    const size_t v2 = SyntheticEncode(img, whole, 2).size();
+    INFO("layout " << static_cast<int>(layout) << ": version 1 " << v1 << " bytes, version 2 " << v2);
+    CHECK(v2 < v1);
+  }
 }
 
 TEST_CASE("deflate tiles round-trip and refuse damage", "[tile_modes]") {
@@ -321,7 +357,7 @@ TEST_CASE("the tile-modes field is checked", "[tile_modes]") {
     for (int i = 0; i < 4; ++i) b[header_bytes - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
     return ParseContainer(b.data(), b.size(), 0).status().code();
   };
-  CHECK(with([&](std::vector<uint8_t>& b) { b[header_bytes - 5] = 3; }) == StatusCode::kUnsupported);
+  CHECK(with([&](std::vector<uint8_t>& b) { b[header_bytes - 5] = 4; }) == StatusCode::kUnsupported);
   CHECK(with([&](std::vector<uint8_t>& b) { b[header_bytes - 5] = 255; }) == StatusCode::kUnsupported);
   CHECK(with([&](std::vector<uint8_t>& b) { b[23] = 0; }) == StatusCode::kCorrupt);       // flag cleared
   CHECK(with([&](std::vector<uint8_t>& b) { b[header_bytes - 9] = 2; }) == StatusCode::kCorrupt);  // count 2 of 1 tile

@@ -1,7 +1,7 @@
-// Where the synthetic-content model's bits go (tile mode 1,
+// Where the synthetic-content model's bits go (tile modes 1 and 3,
 // codec/src/synthetic_coder.h), per image, coding each whole image as one
 // tile, and how fast it codes:
-//   synthetic_bench IMAGE...
+//   synthetic_bench [--version 1|2] IMAGE...   (default 2, tile mode 3)
 // Prints per image: pixels, pixels equal to their W or N neighbour (per
 // mille: the encoder's gate for trying this model), escaped pixels (%), bits on the index symbols
 // and on escaped channels, bits/subpixel of the payload, the deflate
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -73,14 +74,20 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: synthetic_bench IMAGE...\n");
+  int version = 2;
+  int first = 1;
+  if (argc >= 3 && std::string(argv[1]) == "--version") {
+    version = std::atoi(argv[2]);
+    first = 3;
+  }
+  if (argc <= first || (version != 1 && version != 2)) {
+    std::fprintf(stderr, "usage: synthetic_bench [--version 1|2] IMAGE...\n");
     return 2;
   }
   std::printf("%-40s %9s %7s %7s %10s %10s %8s %10s %8s %8s\n", "image", "pixels", "rep‰", "esc%", "index B",
               "escape B", "bpsp", "deflate B", "enc s", "dec s");
   double total_bytes = 0, total_deflate = 0;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = first; i < argc; ++i) {
     auto image = picnic::ReadImageFile(argv[i]);
     if (!image.ok()) {
       std::fprintf(stderr, "%s: %s\n", argv[i], image.status().ToString().c_str());
@@ -89,21 +96,21 @@ int main(int argc, char** argv) {
     const picnic::Image& img = *image;
     const picnic::TileRect whole{0, 0, img.width, img.height};
     TallyIo tally;
-    if (!picnic::CodeSyntheticTile(whole, img, tally).ok()) return 1;
+    if (!picnic::CodeSyntheticTile(whole, img, tally, version).ok()) return 1;
     tally.encoder.Finalize();
     const std::vector<uint8_t> bytes = tally.encoder.TakeBytes();
     std::vector<double> enc_s, dec_s;
     for (int r = 0; r < 3; ++r) {
       auto t0 = Clock::now();
       TallyIo io;
-      if (!picnic::CodeSyntheticTile(whole, img, io).ok()) return 1;
+      if (!picnic::CodeSyntheticTile(whole, img, io, version).ok()) return 1;
       io.encoder.Finalize();
       enc_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
       t0 = Clock::now();
       picnic::Image out = picnic::MakeImage(img.width, img.height, img.layout);
       picnic::RangeDecoder decoder(bytes.data(), bytes.size());
       DecodeIo dio{&decoder};
-      if (!picnic::CodeSyntheticTile(whole, out, dio).ok() || out.pixels != img.pixels) {
+      if (!picnic::CodeSyntheticTile(whole, out, dio, version).ok() || out.pixels != img.pixels) {
         std::fprintf(stderr, "%s: round trip FAILED\n", argv[i]);
         return 1;
       }

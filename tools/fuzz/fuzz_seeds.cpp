@@ -243,8 +243,14 @@ int WriteRangeSeeds(const std::string& out) {
 }
 
 int CopyGolden(const std::string& source_dir, const std::string& out) {
-  const char* names[] = {"gray_alpha_3x4.pnc", "rgb_21x10_tiles8_batch4_p12.pnc", "rgb_7x5.pnc",
-                         "rgba_1x1.pnc"};
+  const char* names[] = {"gray_alpha_3x4.pnc",
+                         "rgb_21x10_tiles8_batch4_p12.pnc",
+                         "rgb_7x5.pnc",
+                         "rgba_1x1.pnc",
+                         "modes_mixed_rgba_40x20_tiles16.pnc",  // synthetic v1 (mode 1), deflate, model
+                         "modes_rgba_40x16_synthetic.pnc",
+                         "modes3_rgba_40x16_synthetic_v2.pnc",
+                         "replicated_rgb_71x47_3x2_tiles12.pnc"};
   int n = 0;
   for (const char* name : names) {
     std::ifstream in(source_dir + "/tests/golden/" + name, std::ios::binary);
