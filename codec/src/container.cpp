@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "picnic/picnic.h"
+#include "picnic/limits.h"
 #include "picnic/tiling.h"
 
 namespace picnic {
