@@ -9,6 +9,7 @@
 
 #include "picnic/limits.h"
 #include "picnic/tiling.h"
+#include "replication.h"
 
 namespace picnic {
 namespace {
@@ -104,14 +105,14 @@ Status CheckMetadata(const std::vector<MetadataChunk>& metadata) {
   return Status::Ok();
 }
 
+// Sides are at most kMaxSide (checked before these are called); a factor
+// of 0, refused where it is read or written, counts as 1 here.
 uint32_t CodedWidth(const ContainerHeader& header) {
-  const uint32_t f = std::max<uint32_t>(header.replicate_x, 1);
-  return header.width / f + (header.width % f != 0);
+  return static_cast<uint32_t>(ReducedSide(static_cast<int>(header.width), std::max<int>(header.replicate_x, 1)));
 }
 
 uint32_t CodedHeight(const ContainerHeader& header) {
-  const uint32_t f = std::max<uint32_t>(header.replicate_y, 1);
-  return header.height / f + (header.height % f != 0);
+  return static_cast<uint32_t>(ReducedSide(static_cast<int>(header.height), std::max<int>(header.replicate_y, 1)));
 }
 
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,

@@ -230,6 +230,11 @@ void SyntheticTileModel::PrepareContexts(int c) {
   ch.n = Sample(-1, 0, c);
   ch.nw = Sample(-1, -1, c);
   ch.ne = Sample(-1, 1, c);
+  ch.med = Med(ch.w, ch.n, ch.nw);
+  ch.prev_error = 0;
+  if (c >= 1 && c < color_channels_) {
+    ch.prev_error = current_[c - 1] - Med(Sample(0, -1, c - 1), Sample(-1, 0, c - 1), Sample(-1, -1, c - 1));
+  }
   uint64_t key = Mix(0xC0 + c, static_cast<uint64_t>(ch.w) | ch.n << 8);
   for (int i = 0; i < c; ++i) key = Mix(key, current_[i]);
   const uint64_t key2 = Mix(Mix(key, static_cast<uint64_t>(ch.nw) | ch.ne << 8), Sample(0, -2, c));
@@ -245,12 +250,9 @@ void SyntheticTileModel::PrepareContexts(int c) {
       return d < 0 ? 9 - level : level;
     };
     uint64_t key3 = Mix(0xE0 + c, q(ch.w - ch.nw) * 100 + q(ch.n - ch.nw) * 10 + q(ch.ne - ch.n));
-    if (c >= 1 && c < color_channels_) {
-      const int prev_med = Med(Sample(0, -1, c - 1), Sample(-1, 0, c - 1), Sample(-1, -1, c - 1));
-      key3 = Mix(key3, q(current_[c - 1] - prev_med));
-    }
+    if (c >= 1 && c < color_channels_) key3 = Mix(key3, q(ch.prev_error));
     ch.ctx[2] = Lookup(followers_[2], key3, true);
-    ch.offset[2] = Med(ch.w, ch.n, ch.nw);
+    ch.offset[2] = ch.med;
   }
   for (int e = 0; e < num_contexts_; ++e) {
     const Followers* f = ch.ctx[e];
@@ -267,13 +269,12 @@ void SyntheticTileModel::PrepareContexts(int c) {
 
 void SyntheticTileModel::PreparePredictors(int c) {
   ChannelContext& ch = chan_;
-  const int med = Med(ch.w, ch.n, ch.nw);
+  const int med = ch.med;
   ch.pred[0] = med;
   ch.pred[1] = ch.pred[2] = med;
   if (c >= 1 && c < color_channels_) {
     // The previous colour channel's error under its own predictor, added.
-    const int prev_med = Med(Sample(0, -1, c - 1), Sample(-1, 0, c - 1), Sample(-1, -1, c - 1));
-    ch.pred[1] = std::clamp(med + current_[c - 1] - prev_med, 0, 255);
+    ch.pred[1] = std::clamp(med + ch.prev_error, 0, 255);
     // A blend of two neighbour colours (anti-aliasing): with A and B the
     // neighbours of the highest and lowest value in the earlier channel j
     // that varies most, this pixel's channel j fixes the mix, and channel
@@ -315,8 +316,8 @@ void SyntheticTileModel::PreparePredictors(int c) {
   }
 }
 
-const AdaptiveCounts& SyntheticTileModel::Residuals(int c) const {
-  return residuals_[static_cast<size_t>(c) * kNumActivities + chan_.activity];
+size_t SyntheticTileModel::ResidualIndex(int c) const {
+  return static_cast<size_t>(c) * kNumActivities + chan_.activity;
 }
 
 std::array<uint32_t, SyntheticTileModel::kMaxExperts> SyntheticTileModel::ExpertProbabilities(int c,
@@ -340,7 +341,7 @@ std::array<uint32_t, SyntheticTileModel::kMaxExperts> SyntheticTileModel::Expert
                                                        (ch.total[e] + ch.escape[e]));
   }
   if (residual_expert_ >= 0) {
-    const AdaptiveCounts& r = Residuals(c);
+    const AdaptiveCounts& r = residuals_[ResidualIndex(c)];
     p[residual_expert_] = static_cast<uint32_t>((uint64_t{r.counts()[(v - ch.pred[0]) & 255]} << 16) / r.total());
   }
   return p;
@@ -381,7 +382,7 @@ Status SyntheticTileModel::ChannelCdf(int c, uint32_t* cdf) {
     }
   }
   if (residual_expert_ >= 0) {
-    const AdaptiveCounts& r = Residuals(c);
+    const AdaptiveCounts& r = residuals_[ResidualIndex(c)];
     const uint64_t scale = (uint64_t{weights_[residual_expert_]} << 32) / r.total();
     for (int u = 0; u < kNumSymbols; ++u) {
       mixed_[u] += static_cast<uint32_t>((scale * r.counts()[(u - ch.pred[0]) & 255]) >> 16);
@@ -416,7 +417,7 @@ void SyntheticTileModel::ObserveEscaped(int c, uint8_t value) {
   }
   for (int e = 0; e < num_contexts_; ++e) Learn(ch.ctx[e], static_cast<uint8_t>(value - ch.offset[e]));
   if (residual_expert_ >= 0) {
-    residuals_[static_cast<size_t>(c) * kNumActivities + ch.activity].Update(static_cast<uint8_t>(value - ch.pred[0]));
+    residuals_[ResidualIndex(c)].Update(static_cast<uint8_t>(value - ch.pred[0]));
   }
   current_[c] = value;
 }

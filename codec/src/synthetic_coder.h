@@ -90,6 +90,8 @@ class SyntheticTileModel {
   };
   struct ChannelContext {  // the escape model's view of one channel
     int w = 0, n = 0, nw = 0, ne = 0;
+    int med = 0;         // the median edge detector's prediction
+    int prev_error = 0;  // the previous colour channel's value minus its own, or 0
     int pred[kNumGeometric] = {};  // the geometric experts' centres
     Followers* ctx[kMaxContexts] = {};
     uint32_t total[kMaxContexts] = {};          // the contexts' counts
@@ -108,7 +110,7 @@ class SyntheticTileModel {
   Followers* Lookup(std::vector<Followers>& table, uint64_t key, bool insert);
   static void Learn(Followers* f, uint8_t value);
   std::array<uint32_t, kMaxExperts> ExpertProbabilities(int c, int v) const;
-  const AdaptiveCounts& Residuals(int c) const;
+  size_t ResidualIndex(int c) const;  // into residuals_, at the current activity
 
   int width_, height_, channels_, color_channels_;
   int num_contexts_, num_experts_;
