@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "picnic/picnic.h"  // ResolveThreads
+#include "picnic/threads.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
 

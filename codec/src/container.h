@@ -42,6 +42,11 @@ enum TileMode : uint8_t {
   kTileSyntheticV2 = 3,  // the synthetic-content model, version 2: what the encoder writes
 };
 constexpr int kNumTileModes = 4;
+// The synthetic-content model's modes, and which version of it each names.
+// The encoder writes kSyntheticModeWritten; the others are only decoded.
+constexpr uint8_t kSyntheticModeWritten = kTileSyntheticV2;
+constexpr bool IsSyntheticMode(uint8_t mode) { return mode == kTileSynthetic || mode == kTileSyntheticV2; }
+constexpr int SyntheticVersionOfMode(uint8_t mode) { return mode == kTileSynthetic ? 1 : 2; }
 // The most bytes of model parameters a file may carry.
 constexpr size_t kMaxModelParamsBytes = 4096;
 // Header bytes before the model name: magic .. model name length.

@@ -95,7 +95,7 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
         case kTileSyntheticV2: {
           RangeDecoder decoder(payload, h.payload_sizes[t]);
           SyntheticDecodeIo io{&decoder};
-          PICNIC_RETURN_IF_ERROR(CodeSyntheticTile(rect, image, io, mode_of(t) == kTileSynthetic ? 1 : 2));
+          PICNIC_RETURN_IF_ERROR(CodeSyntheticTile(rect, image, io, SyntheticVersionOfMode(mode_of(t))));
           PICNIC_RETURN_IF_ERROR(CheckConsumed(decoder, t));
           break;
         }

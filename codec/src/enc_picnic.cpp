@@ -43,16 +43,11 @@ struct SyntheticEncodeIo {
   }
 };
 
-// New files use version 2 of the synthetic model (tile mode 3); version 1
-// (mode 1) is only decoded.
-constexpr int kSyntheticVersion = 2;
-constexpr uint8_t kSyntheticMode = kTileSyntheticV2;
-
 // The synthetic model's only errors are internal ones about its own CDFs; a
 // tile it cannot code is simply not coded in that mode (nullopt).
 std::optional<std::vector<uint8_t>> EncodeSyntheticTile(const Image& image, const TileRect& rect) {
   SyntheticEncodeIo io;
-  if (!CodeSyntheticTile(rect, image, io, kSyntheticVersion).ok()) return std::nullopt;
+  if (!CodeSyntheticTile(rect, image, io, SyntheticVersionOfMode(kSyntheticModeWritten)).ok()) return std::nullopt;
   io.encoder.Finalize();
   return io.encoder.TakeBytes();
 }
@@ -217,7 +212,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
     return many.size() <= one.size() ? std::move(many) : std::move(one);
   };
   if (choose && num_tiles > 1 && RepeatPerMille(image, whole) >= kTryWholeSyntheticPerMille) {
-    consider(EncodeSyntheticTile(image, whole), kSyntheticMode);
+    consider(EncodeSyntheticTile(image, whole), kSyntheticModeWritten);
     if (!single_payload.empty() && best * 8 < image.num_subpixels() * kSkipModelBitsPerSubpixel / 100) {
       std::vector<std::vector<uint8_t>> none;
       if (options.progress) options.progress(1.0);
@@ -288,7 +283,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       if (try_synthetic(t)) synthetic = EncodeSyntheticTile(image, grid.Tile(t));
       if (synthetic) {
         payloads[t] = std::move(*synthetic);
-        modes[t] = kSyntheticMode;
+        modes[t] = kSyntheticModeWritten;
       }
       if (!synthetic || try_model(t)) {
         model_tiles.push_back(t);
@@ -308,7 +303,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
         encoders[i].Finalize();
         std::vector<uint8_t> bytes = encoders[i].TakeBytes();
         if (pass == 0) model_payloads[t] = bytes;
-        if (pass == 0 && modes[t] == kSyntheticMode && payloads[t].size() <= bytes.size()) continue;
+        if (pass == 0 && modes[t] == kSyntheticModeWritten && payloads[t].size() <= bytes.size()) continue;
         modes[t] = kTileModel;
         payloads[t] = std::move(bytes);
         stay.push_back(t);

@@ -19,12 +19,6 @@ std::string FingerprintHex(uint64_t fingerprint) {
   return buf;
 }
 
-int ResolveThreads(int requested) {
-  if (requested > 0) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(std::min(hw, 64u));
-}
-
 ModelProvider BuiltinModelProvider() {
   return [](const std::string& name,
             uint64_t fingerprint) -> Result<std::unique_ptr<ProbabilityModel>> {
@@ -73,7 +67,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.model_tiles = info.num_tiles;
   for (uint8_t m : h.tile_modes) {
     info.model_tiles -= m != kTileModel;
-    info.synthetic_tiles += m == kTileSynthetic || m == kTileSyntheticV2;
+    info.synthetic_tiles += IsSyntheticMode(m);
     info.deflate_tiles += m == kTileDeflate;
   }
   info.replication_x = h.replicate_x;

@@ -7,6 +7,7 @@
 #define PICNIC_CODEC_REPLICATION_H_
 
 #include "picnic/image.h"
+#include "picnic/tiling.h"  // ReducedSide
 
 namespace picnic {
 
@@ -22,9 +23,6 @@ struct Replication {
 // mismatch, so a photograph costs about one row and one column per factor.
 constexpr int kMaxReplicationSearch = 16;
 Replication FindReplication(const Image& image);
-
-// The side of the coded image: ceil(side / factor).
-inline int ReducedSide(int side, int factor) { return side / factor + (side % factor != 0); }
 
 // The coded image: the first pixel of every block. Metadata is not copied.
 Image Reduce(const Image& image, Replication r);

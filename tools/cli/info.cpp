@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "picnic/image_io.h"
+#include "picnic/tiling.h"  // ReducedSide
 
 namespace {
 
@@ -50,8 +51,8 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   }
   if (info.replication_x != 1 || info.replication_y != 1) {
     std::printf("  an exact %dx%d enlargement: coded as the %dx%d image it enlarges\n", info.replication_x,
-                info.replication_y, (info.width + info.replication_x - 1) / info.replication_x,
-                (info.height + info.replication_y - 1) / info.replication_y);
+                info.replication_y, picnic::ReducedSide(info.width, info.replication_x),
+                picnic::ReducedSide(info.height, info.replication_y));
   }
   if (info.model_tiles != info.num_tiles) {
     std::printf("  tiles: %" PRIu64 " with model %s, %" PRIu64 " synthetic-content, %" PRIu64

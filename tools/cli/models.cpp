@@ -1,23 +1,20 @@
-// Which models the command line can use: the exact engine's integer models
-// (NAME.pnq) first, in every build; then the codec's built-in "histogram";
-// then, through the LibTorch plugin (loaded only now), the float PixelCNN++
-// weights (NAME.pnw or a .pnw path), so files written by the float path
-// before the engine existed keep decoding.
+// The `picnic` binary's model search (model_search.h), with the float models
+// reached through the LibTorch plugin, loaded only when a float model is
+// asked for.
 #include "command.h"
-#include "picnic/engine.h"
+#include "model_search.h"
 #include "torch_plugin.h"
 
 picnic::ModelProvider CliModelProvider() {
-  return picnic::EngineModelProvider(
-      [](const std::string& name, uint64_t fingerprint) -> picnic::Result<std::unique_ptr<picnic::ProbabilityModel>> {
-        auto builtin = picnic::BuiltinModelProvider()(name, fingerprint);
-        if (builtin.ok() || builtin.status().code() != picnic::StatusCode::kModelNotFound) return builtin;
-        std::string why;
-        const TorchPlugin* plugin = LoadTorchPlugin(&why);
-        if (plugin == nullptr) {
-          return picnic::Status(picnic::StatusCode::kModelNotFound,
-                                builtin.status().message() + " (float models, .pnw, need LibTorch: " + why + ")");
-        }
-        return plugin->model_provider()(name, fingerprint);
-      });
+  return SearchModels([](const std::string& name,
+                         uint64_t fingerprint) -> picnic::Result<std::unique_ptr<picnic::ProbabilityModel>> {
+    std::string why;
+    const TorchPlugin* plugin = LoadTorchPlugin(&why);
+    if (plugin == nullptr) {
+      return picnic::Status(picnic::StatusCode::kModelNotFound,
+                            picnic::BuiltinModelProvider()(name, fingerprint).status().message() +
+                                " (float models, .pnw, need LibTorch: " + why + ")");
+    }
+    return plugin->float_models()(name, fingerprint);
+  });
 }

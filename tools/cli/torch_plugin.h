@@ -14,15 +14,16 @@
 #include "command.h"
 #include "picnic/probability_model.h"
 
-inline constexpr int kTorchPluginAbi = 1;
+inline constexpr int kTorchPluginAbi = 2;
 inline constexpr const char* kTorchPluginFile = "picnic-torch.so";
 
 struct TorchPlugin {
   int abi = kTorchPluginAbi;
   // Adds train, eval, sample, report and export to the command line.
   void (*add_commands)(CLI::App& app, CliContext& ctx) = nullptr;
-  // The integer models, then the float (.pnw) ones, then the built-in ones.
-  picnic::ModelProvider (*model_provider)() = nullptr;
+  // The float PixelCNN++ weights (.pnw), the last step of the model search
+  // (model_search.h).
+  picnic::ModelProvider (*float_models)() = nullptr;
 };
 
 // Defined by the plugin (tools/cli_torch/plugin.cpp).

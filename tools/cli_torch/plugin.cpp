@@ -1,14 +1,20 @@
 // The LibTorch plugin's entry point (tools/cli/torch_plugin.h): the
 // LibTorch commands, and the model search with the float models in it.
 #include "command.h"
-#include "picnic/engine.h"
+#include "model_search.h"
 #include "picnic/pixelcnn_model.h"
 #include "torch_plugin.h"
 
-// The torch commands' own model search: integer models, float ones, built-in.
-picnic::ModelProvider CliModelProvider() {
-  return picnic::EngineModelProvider(picnic::TorchModelProvider(picnic::BuiltinModelProvider()));
-}
+namespace {
+
+// The float PixelCNN++ weights (NAME.pnw), with nothing behind them.
+picnic::ModelProvider FloatModels() { return picnic::TorchModelProvider(nullptr); }
+
+}  // namespace
+
+// The torch commands' model search: the same as the binary's, float models
+// at hand.
+picnic::ModelProvider CliModelProvider() { return SearchModels(FloatModels()); }
 
 namespace {
 
@@ -23,6 +29,6 @@ void AddCommands(CLI::App& app, CliContext& ctx) {
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const TorchPlugin* picnic_torch_plugin() {
-  static const TorchPlugin plugin{kTorchPluginAbi, AddCommands, CliModelProvider};
+  static const TorchPlugin plugin{kTorchPluginAbi, AddCommands, FloatModels};
   return &plugin;
 }

@@ -20,17 +20,13 @@
 #include "picnic/limits.h"
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
+#include "picnic/threads.h"  // ResolveThreads: what every threads setting means
 #include "picnic/visibility.h"
 
 namespace picnic {
 
 // Progress callback: fraction done in [0, 1].
 using ProgressFn = std::function<void(double)>;
-
-// What a `threads` setting means everywhere in picnic (EncodeOptions,
-// DecodeOptions, every command's -j/--threads): `requested` when > 0, else
-// one per core (at most 64).
-PICNIC_EXPORT int ResolveThreads(int requested);
 
 // The provider that knows only the models built into the codec ("histogram").
 PICNIC_EXPORT ModelProvider BuiltinModelProvider();

@@ -24,6 +24,11 @@ inline uint64_t TilesAlong(uint64_t length, uint64_t tile_size) {
   return (length + tile_size - 1) / tile_size;
 }
 
+// The side of the image that is tiled when the file is an exact enlargement
+// by `factor` along that side (FORMAT.md, "Replication field"; FileInfo's
+// replication_x/y): ceil(side / factor). Factor 1: the side itself.
+inline int ReducedSide(int side, int factor) { return side / factor + (side % factor != 0); }
+
 inline uint64_t CountTiles(uint64_t width, uint64_t height, uint64_t tile_size) {
   return TilesAlong(width, tile_size) * TilesAlong(height, tile_size);
 }
