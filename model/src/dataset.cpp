@@ -64,7 +64,8 @@ Result<ImageSet> LoadImageSet(const std::vector<std::string>& paths, int min_sid
   return set;
 }
 
-torch::Tensor RandomCrops(const ImageSet& set, int batch, int crop, bool flip, std::mt19937_64& rng) {
+torch::Tensor RandomCrops(const ImageSet& set, int batch, int crop, const CropAugmentation& aug,
+                          std::mt19937_64& rng) {
   std::vector<double> weights;
   weights.reserve(set.images.size());
   for (const auto& t : set.images) weights.push_back(static_cast<double>(t.size(1)) * t.size(2));
@@ -72,19 +73,40 @@ torch::Tensor RandomCrops(const ImageSet& set, int batch, int crop, bool flip, s
   torch::Tensor out = torch::empty({batch, 3, crop, crop}, torch::kUInt8);
   for (int b = 0; b < batch; ++b) {
     const torch::Tensor& img = set.images[pick(rng)];
-    const int64_t y = std::uniform_int_distribution<int64_t>(0, img.size(1) - crop)(rng);
-    const int64_t x = std::uniform_int_distribution<int64_t>(0, img.size(2) - crop)(rng);
-    torch::Tensor c = img.narrow(1, y, crop).narrow(2, x, crop);
-    if (flip && std::uniform_int_distribution<int>(0, 1)(rng) == 1) c = c.flip({2});
+    // Drawn only when enabled, so that a run without it keeps its stream.
+    int source = crop;
+    if (aug.upscale_probability > 0 &&
+        std::uniform_real_distribution<double>(0, 1)(rng) < aug.upscale_probability) {
+      const double s = std::uniform_real_distribution<double>(1, std::max(1.0, aug.max_upscale))(rng);
+      source = std::clamp(static_cast<int>(std::lround(crop / s)), 2, crop);
+    }
+    const int64_t y = std::uniform_int_distribution<int64_t>(0, img.size(1) - source)(rng);
+    const int64_t x = std::uniform_int_distribution<int64_t>(0, img.size(2) - source)(rng);
+    torch::Tensor c = img.narrow(1, y, source).narrow(2, x, source);
+    if (source != crop) {
+      namespace F = torch::nn::functional;
+      c = F::interpolate(c.unsqueeze(0).to(torch::kFloat32),
+                         F::InterpolateFuncOptions()
+                             .size(std::vector<int64_t>{crop, crop})
+                             .mode(torch::kBilinear)
+                             .align_corners(false))
+              .squeeze(0)
+              .round()
+              .clamp(0, 255)
+              .to(torch::kUInt8);
+    }
+    if (aug.flip && std::uniform_int_distribution<int>(0, 1)(rng) == 1) c = c.flip({2});
     out[b].copy_(c);
   }
   return out;
 }
 
-torch::Tensor GridCrops(const ImageSet& set, int crop, int per_image) {
+torch::Tensor GridCrops(const ImageSet& set, int crop, int per_image, std::vector<int>* image_of_crop) {
   std::vector<torch::Tensor> crops;
+  if (image_of_crop != nullptr) image_of_crop->clear();
   const int side = std::max(1, static_cast<int>(std::floor(std::sqrt(per_image))));
-  for (const auto& img : set.images) {
+  for (size_t n = 0; n < set.images.size(); ++n) {
+    const torch::Tensor& img = set.images[n];
     const int64_t h = img.size(1), w = img.size(2);
     if (h < crop || w < crop) continue;
     for (int i = 0; i < side; ++i) {
@@ -92,6 +114,7 @@ torch::Tensor GridCrops(const ImageSet& set, int crop, int per_image) {
         const int64_t y = side == 1 ? (h - crop) / 2 : (h - crop) * i / (side - 1);
         const int64_t x = side == 1 ? (w - crop) / 2 : (w - crop) * j / (side - 1);
         crops.push_back(img.narrow(1, y, crop).narrow(2, x, crop));
+        if (image_of_crop != nullptr) image_of_crop->push_back(static_cast<int>(n));
       }
     }
   }

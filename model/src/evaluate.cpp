@@ -31,26 +31,7 @@ Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const st
   std::vector<torch::Tensor> tensors;
   tensors.reserve(indices.size());
   for (size_t i : indices) tensors.push_back(ImageToTensor(images[i]));
-  torch::Tensor batch = torch::stack(tensors);  // [B, 3, H, W] uint8
-  PaddedBatch padded = PadToMultipleOf4(batch);
-  const torch::ScalarType dtype = ModelDtype(model);
-  torch::Tensor params = model->forward(padded.x.to(dtype), padded.mask.to(dtype));  // [B, 10K, H4, W4]
-  params = params.narrow(2, 0, h).narrow(3, 0, w);
-  // The same arithmetic as the codec's ToUnit() (codec/src/mixture.cpp), in
-  // double, so that bin edges are where the CDF builder puts them.
-  torch::Tensor x = batch.to(torch::kFloat64) * (2.0 / 255.0) - 1.0;  // [B, 3, H, W]
-  // The float64 loss keeps a dozen [B, 3, K, rows, W] intermediates alive;
-  // over a whole photo that is gigabytes, so go a band of rows at a time.
-  constexpr int64_t kLossPixelsPerChunk = 1 << 16;
-  const int64_t rows = std::max<int64_t>(1, kLossPixelsPerChunk / (static_cast<int64_t>(w) * batch.size(0)));
-  torch::Tensor per_image = torch::zeros({batch.size(0)}, torch::kFloat64);  // [B] nats
-  for (int64_t y = 0; y < h; y += rows) {
-    const int64_t n = std::min<int64_t>(rows, h - y);
-    torch::Tensor nll = DiscretizedMixLogisticNll(x.narrow(2, y, n), params.narrow(2, y, n).to(torch::kFloat64),
-                                                  color_channels);  // [B, n, W] nats
-    per_image += nll.sum({1, 2});
-  }
-  per_image /= std::log(2.0);  // bits
+  torch::Tensor per_image = PixelNllBits(model, torch::stack(tensors), {}, color_channels).sum({1, 2});  // [B]
   auto acc = per_image.accessor<double, 1>();
   for (size_t b = 0; b < indices.size(); ++b) {
     if (!std::isfinite(acc[b]))
@@ -77,6 +58,37 @@ PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8) {
   out.mask = torch::zeros({b, 1, PixelCnnCanvasSide(h), PixelCnnCanvasSide(w)}, torch::kFloat32);
   out.mask.narrow(2, 0, h).narrow(3, 0, w).fill_(1.0);
   return out;
+}
+
+torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8, const std::vector<Extent>& extents,
+                           int color_channels) {
+  const int64_t b = images_uint8.size(0), h = images_uint8.size(2), w = images_uint8.size(3);
+  PaddedBatch padded = PadToMultipleOf4(images_uint8);
+  if (!extents.empty()) {
+    padded.mask.zero_();
+    for (int64_t i = 0; i < b; ++i)
+      padded.mask[i].narrow(1, 0, extents[i].height).narrow(2, 0, extents[i].width).fill_(1.0);
+    padded.x.mul_(padded.mask);
+  }
+  const torch::ScalarType dtype = ModelDtype(model);
+  torch::Tensor params = model->forward(padded.x.to(dtype), padded.mask.to(dtype));  // [B, 10K, H4, W4]
+  params = params.narrow(2, 0, h).narrow(3, 0, w);
+  // The same arithmetic as the codec's ToUnit() (codec/src/mixture.cpp), in
+  // double, so that bin edges are where the CDF builder puts them.
+  torch::Tensor x = images_uint8.to(torch::kFloat64) * (2.0 / 255.0) - 1.0;  // [B, 3, H, W]
+  // The float64 loss keeps a dozen [B, 3, K, rows, W] intermediates alive;
+  // over a whole photo that is gigabytes, so go a band of rows at a time.
+  constexpr int64_t kLossPixelsPerChunk = 1 << 16;
+  const int64_t rows = std::max<int64_t>(1, kLossPixelsPerChunk / (w * b));
+  std::vector<torch::Tensor> bands;
+  for (int64_t y = 0; y < h; y += rows) {
+    const int64_t n = std::min<int64_t>(rows, h - y);
+    bands.push_back(DiscretizedMixLogisticNll(x.narrow(2, y, n), params.narrow(2, y, n).to(torch::kFloat64),
+                                              color_channels));  // [B, n, W] nats
+  }
+  torch::Tensor bits = torch::cat(bands, 1) / std::log(2.0);
+  if (!extents.empty()) bits.mul_(padded.mask.narrow(2, 0, h).narrow(3, 0, w).squeeze(1).to(torch::kFloat64));
+  return bits;
 }
 
 Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<Image>& images,

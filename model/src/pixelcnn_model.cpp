@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "picnic/engine.h"  // PixelCnnCanvasSide
+#include "picnic/evaluate.h"  // PixelNllBits
 #include "picnic/mixture.h"
-#include "picnic/mixture_loss.h"
-#include "picnic/picnic.h"  // ResolveThreads
+#include "picnic/threads.h"
 #include "picnic/tiling.h"
 #include "torch_errors.h"
 
@@ -130,26 +130,20 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
         h = std::max<int64_t>(h, r.height);
         w = std::max<int64_t>(w, r.width);
       }
-      h = PixelCnnCanvasSide(h);
-      w = PixelCnnCanvasSide(w);
       const int64_t t = static_cast<int64_t>(rects.size());
-      torch::Tensor x = torch::zeros({t, 3, h, w});     // [T, 3, H, W]
-      torch::Tensor mask = torch::zeros({t, 1, h, w});  // [T, 1, H, W]
-      auto xa = x.accessor<float, 4>();
+      torch::Tensor tiles = torch::zeros({t, 3, h, w}, torch::kUInt8);  // [T, 3, H, W]
+      std::vector<Extent> extents;
+      auto ta = tiles.accessor<uint8_t, 4>();
       for (int64_t i = 0; i < t; ++i) {
         const TileRect& r = rects[i];
-        mask[i].narrow(1, 0, r.height).narrow(2, 0, r.width).fill_(1);
+        extents.push_back({r.height, r.width});
         for (int yy = 0; yy < r.height; ++yy) {
           for (int xx = 0; xx < r.width; ++xx) {
-            for (int c = 0; c < 3; ++c) {
-              const uint8_t v = image.at(r.y0 + yy, r.x0 + xx, cc == 1 ? 0 : c);
-              xa[i][c][yy][xx] = PixelToUnitF(v);
-            }
+            for (int c = 0; c < 3; ++c) ta[i][c][yy][xx] = image.at(r.y0 + yy, r.x0 + xx, cc == 1 ? 0 : c);
           }
         }
       }
-      torch::Tensor params = net->forward(x, mask).to(torch::kFloat64);
-      torch::Tensor nll = DiscretizedMixLogisticNll(x, params, cc) / std::log(2.0);  // [T, H, W] bits
+      torch::Tensor nll = PixelNllBits(net, tiles, extents, cc);  // [T, H, W] bits
       auto na = nll.accessor<double, 3>();
       for (int64_t i = 0; i < t; ++i) {
         const TileRect& r = rects[i];

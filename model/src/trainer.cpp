@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "picnic/dataset.h"
+#include "picnic/evaluate.h"  // PixelNllBits
 #include "picnic/mixture_loss.h"
 #include "picnic/pixelcnn_model.h"
 #include "picnic/weights.h"
@@ -51,19 +53,71 @@ void UpdateEma(const PixelCnn& model, PixelCnn& ema, double decay) {
   for (size_t i = 0; i < src.size(); ++i) dst[i].mul_(decay).add_(src[i], 1.0 - decay);
 }
 
-double Validate(PixelCnn& ema, const torch::Tensor& crops) {
+// Validation crops and the group of each: the file name up to its first
+// '_' (photos/valid has mcm_* and urban_*), so that a change is judged on
+// each kind of image, not only on the mixture.
+struct ValidSet {
+  torch::Tensor crops;
+  std::vector<int> group_of_crop;
+  std::vector<std::string> groups;
+};
+
+ValidSet MakeValidSet(const ImageSet& set, int crop, int per_image) {
+  ValidSet v;
+  std::vector<int> image_of_crop;
+  v.crops = GridCrops(set, crop, per_image, &image_of_crop);
+  std::vector<int> group_of_image;
+  for (const auto& path : set.paths) {
+    const std::string stem = std::filesystem::path(path).stem().string();
+    const size_t cut = stem.find('_');
+    const std::string group = cut == std::string::npos ? "other" : stem.substr(0, cut);
+    const auto it = std::find(v.groups.begin(), v.groups.end(), group);
+    group_of_image.push_back(static_cast<int>(it - v.groups.begin()));
+    if (it == v.groups.end()) v.groups.push_back(group);
+  }
+  for (int n : image_of_crop) v.group_of_crop.push_back(group_of_image[n]);
+  return v;
+}
+
+struct ValidResult {
+  double all = 0;                 // bits per subpixel over every crop
+  std::vector<double> by_group;   // the same per group of ValidSet::groups
+};
+
+ValidResult Validate(PixelCnn& ema, const ValidSet& valid) {
   torch::NoGradGuard no_grad;
   ema->eval();
-  double total = 0;
-  int64_t count = 0;
+  const torch::Tensor& crops = valid.crops;
+  std::vector<double> sum(valid.groups.size(), 0.0), count(valid.groups.size(), 0.0);
   const int64_t chunk = 16;
   for (int64_t i = 0; i < crops.size(0); i += chunk) {
-    torch::Tensor x = ScaleToUnit(crops.narrow(0, i, std::min(chunk, crops.size(0) - i)));
-    torch::Tensor nll = DiscretizedMixLogisticNll(x, ema->forward(x));
-    total += nll.sum().item<double>();
-    count += nll.numel() * 3;
+    const int64_t n = std::min(chunk, crops.size(0) - i);
+    const torch::Tensor bits = PixelNllBits(ema, crops.narrow(0, i, n), {}, 3);  // [n, H, W]
+    const torch::Tensor per_crop = bits.reshape({n, -1}).sum(1).contiguous();
+    const double per_crop_count = static_cast<double>(bits.numel() / n) * 3;
+    for (int64_t k = 0; k < n; ++k) {
+      const int g = valid.group_of_crop[i + k];
+      sum[g] += per_crop.data_ptr<double>()[k];
+      count[g] += per_crop_count;
+    }
   }
-  return total / count / std::log(2.0);
+  ValidResult r;
+  double total = 0, total_count = 0;
+  for (size_t g = 0; g < sum.size(); ++g) {
+    r.by_group.push_back(sum[g] / count[g]);
+    total += sum[g];
+    total_count += count[g];
+  }
+  r.all = total / total_count;
+  return r;
+}
+
+// "best valid 3.3650", or "no validation yet" before the first one.
+std::string BestValidText(double best_valid) {
+  if (best_valid >= 1e9) return "no validation yet";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "best valid %.4f", best_valid);
+  return buf;
 }
 
 std::string FormatDuration(double s) {
@@ -87,13 +141,13 @@ Status Train(const TrainOptions& opt) {
     std::fprintf(stderr, "loading training images...\n");
     PICNIC_ASSIGN_OR_RETURN(ImageSet train, LoadImageSet(opt.train_paths, opt.crop));
     std::fprintf(stderr, "  %zu images, %.1f Mpixels\n", train.images.size(), train.total_pixels / 1e6);
-    torch::Tensor valid_crops;
+    ValidSet valid_set;
     if (!opt.valid_paths.empty()) {
       PICNIC_ASSIGN_OR_RETURN(ImageSet valid,
                               LoadImageSet(opt.valid_paths, opt.valid_crop, opt.valid_max_images));
-      valid_crops = GridCrops(valid, opt.valid_crop, opt.valid_crops_per_image);
+      valid_set = MakeValidSet(valid, opt.valid_crop, opt.valid_crops_per_image);
       std::fprintf(stderr, "  validation: %lld crops of %dx%d from %zu images\n",
-                   static_cast<long long>(valid_crops.size(0)), opt.valid_crop, opt.valid_crop,
+                   static_cast<long long>(valid_set.crops.size(0)), opt.valid_crop, opt.valid_crop,
                    valid.images.size());
     }
 
@@ -162,6 +216,8 @@ Status Train(const TrainOptions& opt) {
                        {"pixels_seen", st.pixels_seen},
                        {"crops_seen", st.step * opt.batch},
                        {"crop", opt.crop},
+                       {"upscale_probability", opt.augmentation.upscale_probability},
+                       {"max_upscale", opt.augmentation.max_upscale},
                        {"batch", opt.batch},
                        {"learning_rate", opt.learning_rate},
                        {"lr_decay", opt.lr_decay},
@@ -219,21 +275,40 @@ Status Train(const TrainOptions& opt) {
     };
 
     auto run_validation = [&]() {
-      if (!valid_crops.defined()) return;
-      const double v = Validate(ema, valid_crops);
-      st.history.push_back({{"step", st.step}, {"pixels_seen", st.pixels_seen},
-                            {"cpu_hours", st.cpu_seconds / 3600}, {"valid_bits_per_subpixel", v},
-                            {"train_bits_per_subpixel", loss_count ? loss_sum / loss_count : 0.0}});
-      std::ofstream(opt.run_dir + "/log.tsv", std::ios::app)
-          << st.step << '\t' << st.pixels_seen << '\t' << st.cpu_seconds / 3600 << '\t' << v << '\n';
+      if (!valid_set.crops.defined()) return;
+      const ValidResult result = Validate(ema, valid_set);
+      const double v = result.all;
+      nlohmann::json entry = {{"step", st.step}, {"pixels_seen", st.pixels_seen},
+                              {"cpu_hours", st.cpu_seconds / 3600}, {"valid_bits_per_subpixel", v},
+                              {"train_bits_per_subpixel", loss_count ? loss_sum / loss_count : 0.0}};
+      std::string groups_text;
+      if (valid_set.groups.size() > 1) {
+        nlohmann::json by_group = nlohmann::json::object();
+        for (size_t g = 0; g < valid_set.groups.size(); ++g) {
+          by_group[valid_set.groups[g]] = result.by_group[g];
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%s%s %.4f", groups_text.empty() ? " (" : ", ",
+                        valid_set.groups[g].c_str(), result.by_group[g]);
+          groups_text += buf;
+        }
+        groups_text += ")";
+        entry["valid_bits_per_subpixel_by_group"] = by_group;
+      }
+      st.history.push_back(entry);
+      {
+        std::ofstream log(opt.run_dir + "/log.tsv", std::ios::app);
+        log << st.step << '\t' << st.pixels_seen << '\t' << st.cpu_seconds / 3600 << '\t' << v;
+        for (double g : result.by_group) log << '\t' << g;
+        log << '\n';
+      }
       const bool better = v < st.best_valid;
       if (better) {
         st.best_valid = v;
         Status s = SaveWeights(weights_path, ema, opt.name, metadata(v));
         if (!s.ok()) std::fprintf(stderr, "warning: could not export weights: %s\n", s.ToString().c_str());
       }
-      std::fprintf(stderr, "step %lld: valid %.4f bits/subpixel%s\n", static_cast<long long>(st.step), v,
-                   better ? " (best, exported)" : "");
+      std::fprintf(stderr, "step %lld: valid %.4f bits/subpixel%s%s\n", static_cast<long long>(st.step), v,
+                   groups_text.c_str(), better ? " (best, exported)" : "");
     };
 
     while (true) {
@@ -245,7 +320,7 @@ Status Train(const TrainOptions& opt) {
         break;
       }
       model->train();
-      torch::Tensor x = ScaleToUnit(RandomCrops(train, opt.batch, opt.crop, /*flip=*/true, rng));
+      torch::Tensor x = ScaleToUnit(RandomCrops(train, opt.batch, opt.crop, opt.augmentation, rng));
       torch::Tensor loss = BitsPerSubpixel(x, model->forward(x));
       optimizer.zero_grad();
       loss.backward();
@@ -270,9 +345,9 @@ Status Train(const TrainOptions& opt) {
           const double step_rate = (st.step - first_step) / std::max(1e-9, elapsed_min * 60);
           eta = FormatDuration((opt.max_steps - st.step) / std::max(step_rate, 1e-9));
         }
-        std::fprintf(stderr, "step %lld  %.1f Mpx seen  train %.4f bits/subpixel  %.0f px/s  lr %.2e  ETA %s  best valid %.4f\n",
+        std::fprintf(stderr, "step %lld  %.1f Mpx seen  train %.4f bits/subpixel  %.0f px/s  lr %.2e  ETA %s  %s\n",
                      static_cast<long long>(st.step), st.pixels_seen / 1e6, loss_sum / loss_count, pps, lr,
-                     eta.c_str(), st.best_valid);
+                     eta.c_str(), BestValidText(st.best_valid).c_str());
         last_log = Clock::now();
         pixels_at_log = st.pixels_seen;
       }
@@ -289,8 +364,9 @@ Status Train(const TrainOptions& opt) {
     }
     run_validation();
     save_checkpoint();
-    std::fprintf(stderr, "done: step %lld, %.1f Mpixels seen, %.2f CPU-hours, best valid %.4f\n",
-                 static_cast<long long>(st.step), st.pixels_seen / 1e6, st.cpu_seconds / 3600, st.best_valid);
+    std::fprintf(stderr, "done: step %lld, %.1f Mpixels seen, %.2f CPU-hours, %s\n",
+                 static_cast<long long>(st.step), st.pixels_seen / 1e6, st.cpu_seconds / 3600,
+                 BestValidText(st.best_valid).c_str());
     return Status::Ok();
   } catch (...) {
     return CurrentTorchError("training");

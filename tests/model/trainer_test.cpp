@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model_test_util.h"
+#include "picnic/dataset.h"
 #include "picnic/evaluate.h"
 #include "picnic/image_io.h"
 #include "picnic/weights.h"
@@ -35,6 +36,12 @@ std::vector<Image> TrainingImages() {
     images.push_back(std::move(image));
   }
   return images;
+}
+
+void WritePng(const Image& image, const std::string& path) {
+  auto png = EncodePng(image);
+  REQUIRE(png.ok());
+  REQUIRE(WriteFileAtomic(path, png.value(), false).ok());
 }
 
 TrainOptions TinyTrainOptions(const std::string& data_dir, const std::string& run_dir) {
@@ -90,11 +97,7 @@ TEST_CASE("trainer: learns, and resumes exactly from a checkpoint", "[model][tra
   const std::string data = tmp.path() + "/data";
   std::filesystem::create_directories(data);
   const std::vector<Image> images = TrainingImages();
-  for (size_t i = 0; i < images.size(); ++i) {
-    auto png = EncodePng(images[i]);
-    REQUIRE(png.ok());
-    REQUIRE(WriteFileAtomic(data + "/img" + std::to_string(i) + ".png", png.value(), false).ok());
-  }
+  for (size_t i = 0; i < images.size(); ++i) WritePng(images[i], data + "/img" + std::to_string(i) + ".png");
   constexpr int kSteps = 20;
 
   // Uninterrupted.
@@ -176,6 +179,85 @@ TEST_CASE("trainer: learns, and resumes exactly from a checkpoint", "[model][tra
   e.config.nr_filters = 12;
   e.max_steps = 1;
   CHECK_FALSE(Train(e).ok());
+  torch::set_num_threads(threads_before);
+}
+
+// Mean absolute difference of horizontal neighbours over a [N, 3, H, W] uint8 batch.
+double Roughness(const torch::Tensor& crops) {
+  torch::Tensor f = crops.to(torch::kFloat32);
+  return (f.narrow(3, 1, f.size(3) - 1) - f.narrow(3, 0, f.size(3) - 1)).abs().mean().item<double>();
+}
+
+TEST_CASE("trainer: upscaling augmentation makes smooth crops; off, the stream is unchanged", "[model][trainer]") {
+  // One image of uniform noise: any smoothness comes from the augmentation.
+  ImageSet set;
+  set.images.push_back(torch::randint(0, 256, {3, 40, 40}, torch::TensorOptions().dtype(torch::kUInt8)));
+  set.paths.push_back("noise.png");
+  set.total_pixels = 40 * 40;
+
+  CropAugmentation plain;
+  std::mt19937_64 rng1(7), rng2(7);
+  const torch::Tensor a = RandomCrops(set, 64, 16, plain, rng1);
+  CropAugmentation zero = plain;
+  zero.upscale_probability = 0;
+  zero.max_upscale = 4;  // ignored when the probability is 0
+  const torch::Tensor b = RandomCrops(set, 64, 16, zero, rng2);
+  CHECK(torch::equal(a, b));
+  CHECK(rng1() == rng2());
+
+  CropAugmentation up = plain;
+  up.upscale_probability = 1;
+  up.max_upscale = 3;
+  std::mt19937_64 rng3(7);
+  const torch::Tensor c = RandomCrops(set, 64, 16, up, rng3);
+  REQUIRE(c.sizes() == a.sizes());
+  CHECK(c.dtype() == torch::kUInt8);
+  const double rough_plain = Roughness(a), rough_up = Roughness(c);
+  INFO("roughness plain " << rough_plain << ", upscaled " << rough_up);
+  CHECK(rough_up < 0.7 * rough_plain);
+
+  // Same seed, same crops.
+  std::mt19937_64 rng4(7);
+  CHECK(torch::equal(c, RandomCrops(set, 64, 16, up, rng4)));
+}
+
+TEST_CASE("trainer: validation is reported per group of file names", "[model][trainer]") {
+  TempDir tmp;
+  const int threads_before = torch::get_num_threads();
+  const std::string data = tmp.path() + "/data", valid = tmp.path() + "/valid";
+  std::filesystem::create_directories(data);
+  std::filesystem::create_directories(valid);
+  const std::vector<Image> images = TrainingImages();
+  for (size_t i = 0; i < images.size(); ++i) {
+    WritePng(images[i], data + "/img" + std::to_string(i) + ".png");
+    // Two groups: smooth images (the training ones) and noise.
+    const std::string group = i % 2 == 0 ? "smooth_" : "noise_";
+    Image v = images[i];
+    if (i % 2 == 1) {
+      std::mt19937 rng(static_cast<unsigned>(i));
+      for (auto& p : v.pixels) p = static_cast<uint8_t>(rng() & 255);
+    }
+    WritePng(v, valid + "/" + group + std::to_string(i) + ".png");
+  }
+  TrainOptions o = TinyTrainOptions(data, tmp.path() + "/run");
+  o.valid_paths = {valid};
+  o.valid_crop = 8;
+  o.valid_crops_per_image = 4;
+  o.max_steps = 3;
+  REQUIRE(Train(o).ok());
+  std::ifstream in(tmp.path() + "/run/checkpoint/state.json");
+  const auto j = nlohmann::json::parse(in);
+  REQUIRE(j["history"].size() >= 1);
+  const auto& last = j["history"].back();
+  REQUIRE(last.contains("valid_bits_per_subpixel_by_group"));
+  const auto& groups = last["valid_bits_per_subpixel_by_group"];
+  REQUIRE(groups.size() == 2);
+  const double smooth = groups["smooth"].get<double>(), noise = groups["noise"].get<double>();
+  const double all = last["valid_bits_per_subpixel"].get<double>();
+  INFO("smooth " << smooth << ", noise " << noise << ", all " << all);
+  CHECK(smooth < noise);
+  // Both groups have the same number of crops: the whole is their mean.
+  CHECK(std::abs(all - 0.5 * (smooth + noise)) < 1e-6);
   torch::set_num_threads(threads_before);
 }
 

@@ -84,6 +84,13 @@ void AddTrainCommand(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(g_opt);
   cmd->add_option("--ema", opt->ema_decay, "Decay of the weights' moving average (used for evaluation and export)")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(g_opt);
+  cmd->add_option("--upscale-prob", opt->augmentation.upscale_probability,
+                  "Share of crops cut smaller and enlarged bilinearly to the crop size: smooth content "
+                  "like photographs that were not downscaled")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(g_opt);
+  cmd->add_option("--max-upscale", opt->augmentation.max_upscale,
+                  "Largest enlargement factor of --upscale-prob (drawn uniformly from 1 to this)")
+      ->check(CLI::Range(1.0, 8.0))->capture_default_str()->group(g_opt);
   cmd->add_option("--seed", opt->seed, "Random seed (initialization and crops)")
       ->capture_default_str()->group(g_opt);
 

@@ -65,6 +65,25 @@ struct PaddedBatch {
 };
 PICNIC_EXPORT PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8);  // [B, 3, H, W] uint8
 
+// Where an image sits in a batch of images or tiles: its top-left height x
+// width; the rest of the batch's H x W is padding.
+struct Extent {
+  int height = 0;
+  int width = 0;
+};
+
+// The one NLL computation of the model library (EvaluateImages, the
+// report's ComputeTiledNll, the trainer's validation): -log2 p of every
+// pixel's colour subpixels (summed over them) for a batch of [B, 3, H, W]
+// uint8 images. Item b occupies the top-left extents[b] (empty: all of
+// H x W); the network sees x = 0 and mask = 0 on padding, as the codec's
+// model does at tile edges, and padding scores 0. The mixture NLL is
+// computed in float64, a band of rows at a time (memory stays bounded over
+// whole photographs). Returns [B, H, W] float64 bits. May throw LibTorch
+// errors (callers convert them with their context).
+PICNIC_EXPORT torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8,
+                                         const std::vector<Extent>& extents, int color_channels);
+
 struct SampleOptions {
   int count = 1;
   int height = 32;

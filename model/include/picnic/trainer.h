@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "picnic/dataset.h"
 #include "picnic/pixelcnn.h"
 #include "picnic/status.h"
 #include "picnic/visibility.h"
@@ -23,6 +24,7 @@ struct TrainOptions {
   PixelCnnConfig config;
   int crop = 32;
   int batch = 16;
+  CropAugmentation augmentation;  // flips by default; see dataset.h
   double learning_rate = 1e-3;
   double lr_decay = 0.99999;    // per step (PixelCNN++ used 0.999995)
   double ema_decay = 0.999;     // Polyak averaging of the weights
