@@ -222,8 +222,10 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
 
   // Per-image adaptation: a first pass over every batch gathers the model's
   // statistics, the model chooses its parameters from their sum, and every
-  // model instance codes with them (probability_model.h).
-  const double study_share = options.effort >= 2 ? 0.5 : 0.0;
+  // model instance codes with them (probability_model.h). The first batch
+  // is studied alone: a model that studies nothing (one that does not adapt)
+  // costs no pass.
+  double study_share = 0.0;
   if (options.effort >= 2) {
     std::vector<int64_t> stats;
     std::mutex mu;
@@ -238,13 +240,19 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       return Status::Ok();
     };
     auto make_study_model = [&]() { return provider(options.model, header.model_fingerprint); };
-    auto study_progress = [&](uint64_t done) {
-      if (options.progress) options.progress(study_share * done / num_batches);
-    };
     PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> study_model, make_study_model());
-    PICNIC_RETURN_IF_ERROR(
-        RunBatches(num_batches, threads, std::move(study_model), make_study_model, study_batch, study_progress));
+    PICNIC_RETURN_IF_ERROR(study_batch(*study_model, 0));
     if (!stats.empty()) {
+      study_share = 0.5;
+      if (options.progress) options.progress(study_share / num_batches);
+      auto study_rest = [&](ProbabilityModel& m, uint64_t b) { return study_batch(m, b + 1); };
+      auto study_progress = [&](uint64_t done) {
+        if (options.progress) options.progress(study_share * (done + 1) / num_batches);
+      };
+      if (num_batches > 1) {
+        PICNIC_RETURN_IF_ERROR(RunBatches(num_batches - 1, threads, std::move(study_model), make_study_model,
+                                          study_rest, study_progress));
+      }
       PICNIC_ASSIGN_OR_RETURN(header.model_params, model->ChooseAdaptation(stats, options.effort));
       if (header.model_params.size() > kMaxModelParamsBytes)
         return Status(StatusCode::kModelError, "model chose over " + std::to_string(kMaxModelParamsBytes) +

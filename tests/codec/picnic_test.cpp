@@ -166,10 +166,21 @@ TEST_CASE("picnic: progress is reported per batch and ends at 1", "[picnic]") {
   opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 20;
   opt.tiles_per_batch = 3;  // 10 tiles: batches of 3, 3, 3, 1
+  // Effort 2, but the histogram model does not adapt: no study pass, so one
+  // report per coded batch, and the same file as effort 1.
+  opt.effort = 2;
   opt.progress = [&](double f) { seen.push_back(f); };
   auto bytes = Encode(img, opt);
   REQUIRE(bytes.ok());
   REQUIRE(seen.size() == 4);
+  {
+    EncodeOptions e1 = opt;
+    e1.effort = 1;
+    e1.progress = nullptr;
+    auto bytes1 = Encode(img, e1);
+    REQUIRE(bytes1.ok());
+    CHECK(bytes1.value() == bytes.value());
+  }
   CHECK(seen.back() == Approx(1.0));
   for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] > seen[i - 1]);
   seen.clear();

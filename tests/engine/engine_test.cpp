@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -204,11 +205,24 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       opt.tile_size = 16;
       opt.effort = effort;
       opt.threads = 2;
+      // Progress covers the study pass too: it rises to 1, with one report
+      // per batch per pass.
+      std::vector<double> seen;
+      std::mutex seen_mu;
+      opt.progress = [&](double f) {
+        std::lock_guard<std::mutex> lock(seen_mu);
+        seen.push_back(f);
+      };
       auto file = Encode(img, opt);
       REQUIRE(file.ok());
       sizes.push_back(file->size());
       auto info = ReadFileInfo(file->data(), file->size());
       REQUIRE(info.ok());
+      REQUIRE(!seen.empty());
+      CHECK(seen.back() == Approx(1.0));
+      for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
+      const uint64_t batches = (info->num_tiles + info->tiles_per_batch - 1) / info->tiles_per_batch;
+      CHECK(seen.size() == (effort > 1 ? 2 : 1) * batches);
       CHECK((info->model_params_bytes > 0) == (noise && effort > 1));
       for (KernelPath p : AvailableKernelPaths()) {
         INFO("path " << KernelPathName(p));

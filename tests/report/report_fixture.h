@@ -102,6 +102,7 @@ inline ReportContext Context(int which) {
     rc.threads = 0;
     rc.effective_threads = 2;
     rc.tile_size = 64;
+    rc.effort = 2;
     rc.tiles_per_batch = 0;
     rc.notes = {"files coded by the exact integer engine (/w/photo.pnq, fingerprint fedcba9876543210)",
                 "cjxl/djxl <not> & installed"};
@@ -110,6 +111,7 @@ inline ReportContext Context(int which) {
     rc.threads = 1;
     rc.effective_threads = 1;
     rc.tile_size = 0;
+    rc.effort = 1;
     rc.tiles_per_batch = 3;
     rc.notes = {"model histogram has no network, so no NLL: NLL columns are n/a",
                 "baselines skipped (--no-baselines)"};

@@ -8,6 +8,7 @@
 
 #include "picnic/mixture_loss.h"
 #include "picnic/pixelcnn.h"
+#include "picnic/pixelcnn_model.h"  // UseTorchThreads
 
 namespace {
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
       cases.push_back(c);
     }
   }
-  torch::set_num_threads(threads);
+  picnic::UseTorchThreads(threads);
   std::printf("threads %d\n", threads);
   std::printf("%8s %7s %4s %5s %6s %10s %12s %14s\n", "filters", "resnet", "mix", "crop", "batch", "params",
               "train px/s", "forward px/s");

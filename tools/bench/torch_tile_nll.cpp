@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       tiles.push_back(std::atoi(argv[i]));
     }
   }
-  torch::set_num_threads(threads);
+  picnic::UseTorchThreads(threads);
   auto weights = picnic::LoadWeights(argv[1]);
   if (!weights.ok()) {
     std::fprintf(stderr, "%s\n", weights.status().ToString().c_str());

@@ -57,6 +57,7 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   enc.tiles_per_batch = opt.tiles_per_batch;
   enc.threads = opt.threads;
   enc.choose_tile_modes = !opt.model_only;
+  enc.effort = opt.effort;
   Result<std::vector<uint8_t>> encoded = Status(StatusCode::kInternal, "not encoded");
   {
     enc.progress = progress ? progress(label + " encode") : nullptr;

@@ -19,6 +19,7 @@ struct MeasureOptions {
   int tile_size = picnic::kDefaultTileSize;
   int tiles_per_batch = 0;
   int threads = 0;        // 0: all cores
+  int effort = picnic::kDefaultEffort;
   bool pictures = false;  // previews and heatmaps (--html)
   bool model_only = false;  // EncodeOptions::choose_tile_modes = false
 };

@@ -49,6 +49,7 @@ struct ReportOptions {
   int tile_size = picnic::kDefaultTileSize;
   int tiles_per_batch = 0;
   int threads = 0;
+  int effort = picnic::kDefaultEffort;
   std::string json, csv, markdown, html;
   bool no_baselines = false;
   bool model_only = false;
@@ -108,6 +109,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   rc.effective_threads = picnic::ResolveThreads(opt.threads);
   rc.tile_size = opt.tile_size;
   rc.tiles_per_batch = opt.tiles_per_batch;
+  rc.effort = opt.effort;
   std::unique_ptr<picnic::LoadedWeights> weights;
   auto weights_path = picnic::FindWeights(opt.model);
   if (weights_path.ok()) {
@@ -135,6 +137,10 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
       provider = CliModelProvider();
       rc.notes.push_back("files coded by the exact integer engine (" + int_path.value() + ", fingerprint " +
                          picnic::FingerprintHex(iw->fingerprint) + "); NLL from the float weights " + weights->path);
+      if (opt.effort > 1)
+        rc.notes.push_back("effort " + std::to_string(opt.effort) +
+                           ": files carry per-image parameters where they pay; the NLL is the model's without "
+                           "them (-e 1 for file against NLL alone)");
     }
   }
 
@@ -167,6 +173,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   measure.tile_size = opt.tile_size;
   measure.tiles_per_batch = opt.tiles_per_batch;
   measure.threads = opt.threads;
+  measure.effort = opt.effort;
   measure.model_only = opt.model_only;
   measure.pictures = !opt.html.empty();
   const ProgressFactory progress = [&ctx](const std::string& label) -> picnic::ProgressFn {
@@ -236,6 +243,11 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-m,--model", opt->model,
                   "Model: a name (weights/NAME.pnw, or histogram) or a weights file")
       ->type_name("NAME|PATH")
+      ->capture_default_str();
+  cmd->add_option("-e,--effort", opt->effort,
+                  "Encoder effort, as compress -e (2, 3: per-image parameters fitted by the exact engine)")
+      ->type_name("N")
+      ->check(CLI::Range(picnic::kMinEffort, picnic::kMaxEffort))
       ->capture_default_str();
   cmd->add_option("--tile", opt->tile_size, "Tile size in pixels (0: one tile)")
       ->type_name("N")

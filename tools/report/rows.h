@@ -65,6 +65,7 @@ struct ReportContext {
   int effective_threads = 0;
   int tile_size = 0;
   int tiles_per_batch = 0;
+  int effort = 0;
   std::vector<std::string> notes;
   // The machine and build (the timings mean little without them).
   std::string picnic_version;

@@ -30,7 +30,10 @@ constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 // Encoder effort (EncodeOptions::effort, compress -e).
 constexpr int kMinEffort = 1;
 constexpr int kMaxEffort = 3;
-constexpr int kDefaultEffort = 1;
+// 2 by default: per-image offsets fitted on a sample, about 1.1-1.3x the
+// encode time of 1 for 0.15-0.25 % on photographs; decoding is no slower.
+// 3 costs about 2.4x for little more (README, Results).
+constexpr int kDefaultEffort = 2;
 
 // The one test and message for a CDF precision, wherever one comes from
 // (options, a file, the CDF builder); each caller picks its status code.

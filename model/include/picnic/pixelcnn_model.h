@@ -62,9 +62,6 @@ class PICNIC_EXPORT ScopedTorchThreads {
   int previous_;
 };
 
-// Rounds up to the canvas granularity of the network (two halvings).
-PICNIC_EXPORT int64_t CanvasSize(int64_t n);
-
 // The model's negative log-likelihood of an image's colour channels, as the
 // codec sees it: the same tiles, batches and canvases (one full forward pass
 // per batch), so it is what a .pnc file of this image should cost, less the

@@ -27,7 +27,9 @@ while IFS=$'\t' read -r file kind _rest; do
 done < "$SRC/corpus/MANIFEST.tsv"
 [[ $count -ge 6 ]] || fail "expected at least 6 RGB/gray photographs in the manifest, found $count"
 
-expect_rc 0 "$PICNIC" report photos --model photo --model-only --no-baselines --json r.json
+# Effort 1: the file against the model alone (higher efforts add per-image
+# parameters the NLL does not have).
+expect_rc 0 "$PICNIC" report photos --model photo --model-only -e 1 --no-baselines --json r.json
 cat "$WORK/stdout"
 
 python3 - "$count" <<'EOF' || fail "bits against NLL"
