@@ -349,6 +349,13 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       payloads = std::move(model_payloads);
     }
   }
+  // Per-image parameters serve model tiles only: with none left, the file
+  // does not carry them (the decoder does not even load the model).
+  if (!header.model_params.empty() && !header.tile_modes.empty() &&
+      std::none_of(header.tile_modes.begin(), header.tile_modes.end(), [](uint8_t m) { return m == kTileModel; })) {
+    header.model_params.clear();
+    header.flags &= static_cast<uint8_t>(~kFlagModelParams);
+  }
   if (!choose) return WriteContainer(header, payloads);
   // The tiled file against the one-tile ones (exactly, in finish).
   best = std::min(best, TotalBytes(payloads) + 4 * num_tiles);
