@@ -222,9 +222,9 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
 
   // Per-image adaptation: a first pass over every batch gathers the model's
   // statistics, the model chooses its parameters from their sum, and every
-  // model instance codes with them (probability_model.h). The first batch
-  // is studied alone: a model that studies nothing (one that does not adapt)
-  // costs no pass.
+  // model instance codes with them (probability_model.h). A model that
+  // studies nothing (one that does not adapt) costs no pass: one pixel
+  // tells.
   double study_share = 0.0;
   if (options.effort >= 2) {
     std::vector<int64_t> stats;
@@ -241,18 +241,17 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
     };
     auto make_study_model = [&]() { return provider(options.model, header.model_fingerprint); };
     PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> study_model, make_study_model());
-    PICNIC_RETURN_IF_ERROR(study_batch(*study_model, 0));
-    if (!stats.empty()) {
+    PICNIC_ASSIGN_OR_RETURN(const std::vector<int64_t> probe,
+                            study_model->Study({TileRect{0, 0, 1, 1}}, image, options.effort));
+    if (!probe.empty()) {
       study_share = 0.5;
-      if (options.progress) options.progress(study_share / num_batches);
-      auto study_rest = [&](ProbabilityModel& m, uint64_t b) { return study_batch(m, b + 1); };
       auto study_progress = [&](uint64_t done) {
-        if (options.progress) options.progress(study_share * (done + 1) / num_batches);
+        if (options.progress) options.progress(study_share * done / num_batches);
       };
-      if (num_batches > 1) {
-        PICNIC_RETURN_IF_ERROR(RunBatches(num_batches - 1, threads, std::move(study_model), make_study_model,
-                                          study_rest, study_progress));
-      }
+      PICNIC_RETURN_IF_ERROR(
+          RunBatches(num_batches, threads, std::move(study_model), make_study_model, study_batch, study_progress));
+    }
+    if (!stats.empty()) {
       PICNIC_ASSIGN_OR_RETURN(header.model_params, model->ChooseAdaptation(stats, options.effort));
       if (header.model_params.size() > kMaxModelParamsBytes)
         return Status(StatusCode::kModelError, "model chose over " + std::to_string(kMaxModelParamsBytes) +
