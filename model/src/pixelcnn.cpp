@@ -150,6 +150,10 @@ PixelCnnImpl::PixelCnnImpl(const PixelCnnConfig& config) : config_(config) {
 }
 
 torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor& mask) {
+  return out_nin(Features(x, mask));
+}
+
+torch::Tensor PixelCnnImpl::Features(const torch::Tensor& x, const torch::Tensor& mask) {
   const int n = config_.nr_resnet;
   torch::Tensor ones = mask.defined() ? mask.to(x.dtype())
                                       : torch::ones({x.size(0), 1, x.size(2), x.size(3)}, x.options());
@@ -207,7 +211,7 @@ torch::Tensor PixelCnnImpl::forward(const torch::Tensor& x, const torch::Tensor&
       RecordMax(maxima, "upsample_ul2", ul);
     }
   }
-  return out_nin(torch::elu(ul));
+  return torch::elu(ul);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> PixelCnnImpl::NamedTensors() const {

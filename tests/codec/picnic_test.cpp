@@ -133,6 +133,40 @@ TEST_CASE("picnic: bits per subpixel are sane", "[picnic]") {
   CHECK(rgba_bytes->size() < noise_bytes->size() * 1.01);
 }
 
+// The default batching: a number of batches that is a multiple of the
+// threads (3 batches on 2 threads leave one idle for a third of the time),
+// at most 2048 pixels of tile width per batch, and any file decodes with any
+// thread count.
+TEST_CASE("picnic: default tiles per batch balance the threads and bound the width", "[picnic]") {
+  struct Case {
+    int width, height, tile, threads, tiles_per_batch;
+  };
+  for (const Case& c : {Case{416, 320, 32, 2, 33},  // 130 tiles: 4 batches (64 per batch would be 3)
+                        Case{416, 320, 32, 1, 44},  // 130 tiles: 3 batches of at most 64
+                        Case{1024, 256, 256, 2, 2},  // 4 tiles: one batch per thread
+                        Case{2048, 128, 64, 1, 32},  // 32 tiles of 64: 2048 columns
+                        Case{4096, 64, 128, 2, 16},  // 32 tiles of 128: 16 per batch
+                        Case{20, 10, 128, 4, 1}}) {  // one tile
+    CAPTURE(c.width, c.height, c.tile, c.threads);
+    const Image img = NoiseImage(c.width, c.height, ChannelLayout::kGray, 9);
+    EncodeOptions opt;
+    opt.model = "histogram";
+    opt.choose_tile_modes = false;
+    opt.tile_size = c.tile;
+    opt.threads = c.threads;
+    auto bytes = Encode(img, opt);
+    REQUIRE(bytes.ok());
+    auto info = ReadFileInfo(bytes->data(), bytes->size());
+    REQUIRE(info.ok());
+    CHECK(info->tiles_per_batch == c.tiles_per_batch);
+    DecodeOptions dopt;
+    dopt.threads = 3;
+    auto back = Decode(bytes->data(), bytes->size(), dopt);
+    REQUIRE(back.ok());
+    CHECK(back->pixels == img.pixels);
+  }
+}
+
 TEST_CASE("picnic: ReadFileInfo reports the header", "[picnic]") {
   const Image img = GradientImage(65, 63, ChannelLayout::kRgba);
   EncodeOptions opt;

@@ -13,10 +13,11 @@ namespace picnic {
 constexpr int kDefaultCdfPrecision = 16;
 constexpr int kMinCdfPrecision = 12;
 constexpr int kMaxCdfPrecision = 16;
-constexpr int kDefaultTileSize = 64;
+constexpr int kDefaultTileSize = 128;
 // When EncodeOptions::tiles_per_batch is 0 the encoder spreads the tiles
 // evenly over its threads, at most this many per batch (memory stays bounded
-// by the batch, not the image). Recorded in the file: a model's arithmetic
+// by the batch, not the image) and at most 2048 pixels of tile width per
+// batch (enc_picnic.cpp). Recorded in the file: a model's arithmetic
 // may depend on the batch composition, so the decoder rebuilds the same
 // batches whatever its own thread count.
 constexpr int kDefaultTilesPerBatch = 64;

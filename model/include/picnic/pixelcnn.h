@@ -101,6 +101,9 @@ class PICNIC_EXPORT PixelCnnImpl : public torch::nn::Module {
   // Returns [B, output_channels, H, W]: mixture parameters per pixel, laid
   // out as picnic/mixture.h describes.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask = {});
+  // The output head's input, elu of the last horizontal-stream activations:
+  // [B, nr_filters, H, W]; forward() is out_nin(Features(x, mask)).
+  torch::Tensor Features(const torch::Tensor& x, const torch::Tensor& mask = {});
   const PixelCnnConfig& config() const { return config_; }
   // When set, forward() records activation maxima (and costs more).
   ActivationMaxima* maxima = nullptr;
