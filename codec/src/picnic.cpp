@@ -64,6 +64,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.num_tiles = h.payload_sizes.size();
   info.metadata = h.metadata;
   info.model_params_bytes = h.model_params.size();
+  info.model_params = h.model_params;
   info.model_tiles = info.num_tiles;
   for (uint8_t m : h.tile_modes) {
     info.model_tiles -= m != kTileModel;

@@ -1,6 +1,7 @@
 #include "adaptation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -43,6 +44,29 @@ void ImageAdaptation::Apply(int c, IntSubpixelMixture* m) const {
   for (int k = 0; k < m->num_mixtures; ++k) {
     m->log2_inv_scales[k] = Clamp(static_cast<int64_t>(m->log2_inv_scales[k]) + ds, kIntMinLog2InvScale, kIntMaxLog2InvScale);
     m->means[k] = Clamp(static_cast<int64_t>(m->means[k]) + dm, kIntMinMean, kIntMaxMean);
+  }
+}
+
+int ImageAdaptation::Bucket(const SubpixelMixture& m) {
+  int top = 0;
+  for (int k = 1; k < m.num_mixtures; ++k) {
+    if (m.logits[k] > m.logits[top]) top = k;
+  }
+  // log2 of the inverse scale in bins, as the exporter converts it.
+  const double l = -std::max<double>(m.log_scales[top], kMinLogScale) / std::log(2.0) - std::log2(kUnitToBin);
+  const int b = static_cast<int>(std::floor(l)) + 4;
+  return b < 0 ? 0 : b >= kBuckets ? kBuckets - 1 : b;
+}
+
+void ImageAdaptation::Apply(int c, SubpixelMixture* m) const {
+  if (c >= channels) return;
+  const int ds = scale_steps[c][Bucket(*m)], dm = mean_steps[c];
+  if (ds == 0 && dm == 0) return;
+  const double log_scale_step = static_cast<double>(kScaleStepQ16) / 65536.0 * std::log(2.0);
+  const double mean_step = static_cast<double>(kMeanStepQ16) / 65536.0 / kUnitToBin;
+  for (int k = 0; k < m->num_mixtures; ++k) {
+    m->log_scales[k] = static_cast<float>(std::max<double>(m->log_scales[k], kMinLogScale) - ds * log_scale_step);
+    m->means[k] = static_cast<float>(m->means[k] + dm * mean_step);
   }
 }
 

@@ -24,14 +24,18 @@ torch::ScalarType ModelDtype(const PixelCnn& model) {
 
 // Evaluates images[indices] (all the same size and channel count) as one batch.
 Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const std::vector<size_t>& indices,
-                     std::vector<ImageNll>* out) {
+                     const std::vector<ImageAdaptation>& adaptations, std::vector<ImageNll>* out) {
   const Image& first = images[indices.front()];
   const int h = first.height, w = first.width;
   const int color_channels = NumColorChannels(first.layout);
   std::vector<torch::Tensor> tensors;
+  std::vector<const ImageAdaptation*> adapt;
   tensors.reserve(indices.size());
-  for (size_t i : indices) tensors.push_back(ImageToTensor(images[i]));
-  torch::Tensor per_image = PixelNllBits(model, torch::stack(tensors), {}, color_channels).sum({1, 2});  // [B]
+  for (size_t i : indices) {
+    tensors.push_back(ImageToTensor(images[i]));
+    adapt.push_back(adaptations.empty() ? nullptr : &adaptations[i]);
+  }
+  torch::Tensor per_image = PixelNllBits(model, torch::stack(tensors), {}, color_channels, adapt).sum({1, 2});  // [B]
   auto acc = per_image.accessor<double, 1>();
   for (size_t b = 0; b < indices.size(); ++b) {
     if (!std::isfinite(acc[b]))
@@ -48,6 +52,45 @@ Status EvaluateBatch(PixelCnn& model, const std::vector<Image>& images, const st
   return Status::Ok();
 }
 
+// One item's bits (out: [H, W] float64) with the per-image offsets applied
+// to every subpixel's conditional mixture, pixel by pixel as the codec
+// scores them: -log2 of sum_k softmax(logits)_k p_k(v).
+void AdaptedNllBits(const torch::Tensor& params_chw, const torch::Tensor& image_chw, int color_channels,
+                    const ImageAdaptation& a, torch::Tensor out) {
+  const torch::Tensor raw = params_chw.permute({1, 2, 0}).to(torch::kFloat32).contiguous();  // [H, W, 10K]
+  const torch::Tensor px = image_chw.permute({1, 2, 0}).contiguous();                        // [H, W, 3]
+  const int64_t h = raw.size(0), w = raw.size(1), n = raw.size(2);
+  const int k = static_cast<int>(n / kParamsPerMixture);
+  const float* rp = raw.data_ptr<float>();
+  const uint8_t* pp = px.data_ptr<uint8_t>();
+  auto acc = out.accessor<double, 2>();
+  for (int64_t y = 0; y < h; ++y) {
+    for (int64_t x = 0; x < w; ++x) {
+      const float* p = rp + (y * w + x) * n;
+      const uint8_t* v = pp + (y * w + x) * 3;
+      double nats = 0;
+      for (int c = 0; c < color_channels; ++c) {
+        SubpixelMixture m = ChannelMixture(p, k, c, v);
+        a.Apply(c, &m);
+        double l[kMaxMixtures];
+        double top_w = m.logits[0], top_l = -1e300;
+        for (int j = 0; j < k; ++j) {
+          top_w = std::max<double>(top_w, m.logits[j]);
+          l[j] = m.logits[j] + LogBinProbability(m.means[j], m.log_scales[j], v[c]);
+          top_l = std::max(top_l, l[j]);
+        }
+        double norm = 0, lik = 0;
+        for (int j = 0; j < k; ++j) {
+          norm += std::exp(m.logits[j] - top_w);
+          lik += std::exp(l[j] - top_l);
+        }
+        nats += (top_w + std::log(norm)) - (top_l + std::log(lik));
+      }
+      acc[y][x] = nats / std::log(2.0);
+    }
+  }
+}
+
 }  // namespace
 
 PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8) {
@@ -60,8 +103,16 @@ PaddedBatch PadToMultipleOf4(const torch::Tensor& images_uint8) {
   return out;
 }
 
+Result<ImageAdaptation> ParseModelParams(const std::vector<uint8_t>& bytes, int color_channels) {
+  PICNIC_ASSIGN_OR_RETURN(ImageAdaptation a, ImageAdaptation::Parse(bytes));
+  if (!a.empty() && a.channels != color_channels)
+    return Status(StatusCode::kCorrupt, "per-image model parameters for " + std::to_string(a.channels) +
+                                            " channels, but the image has " + std::to_string(color_channels));
+  return a;
+}
+
 torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8, const std::vector<Extent>& extents,
-                           int color_channels) {
+                           int color_channels, const std::vector<const ImageAdaptation*>& adaptations) {
   const int64_t b = images_uint8.size(0), h = images_uint8.size(2), w = images_uint8.size(3);
   PaddedBatch padded = PadToMultipleOf4(images_uint8);
   if (!extents.empty()) {
@@ -87,6 +138,10 @@ torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8, c
                                               color_channels));  // [B, n, W] nats
   }
   torch::Tensor bits = torch::cat(bands, 1) / std::log(2.0);
+  for (int64_t i = 0; i < static_cast<int64_t>(adaptations.size()) && i < b; ++i) {
+    if (adaptations[i] && !adaptations[i]->empty())
+      AdaptedNllBits(params[i], images_uint8[i], color_channels, *adaptations[i], bits[i]);
+  }
   if (!extents.empty()) bits.mul_(padded.mask.narrow(2, 0, h).narrow(3, 0, w).squeeze(1).to(torch::kFloat64));
   return bits;
 }
@@ -112,6 +167,14 @@ Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<
     if (added) groups.emplace_back();
     groups[it->second].push_back(i);
   }
+  if (!options.model_params.empty() && options.model_params.size() != images.size())
+    return Status(StatusCode::kInvalidArgument, "model_params must be empty or one per image");
+  std::vector<ImageAdaptation> adaptations;
+  for (size_t i = 0; i < options.model_params.size(); ++i) {
+    auto a = ParseModelParams(options.model_params[i], NumColorChannels(images[i].layout));
+    if (!a.ok()) return Status(a.status().code(), "image " + std::to_string(i) + ": " + a.status().message());
+    adaptations.push_back(a.value());
+  }
   std::vector<ImageNll> out(images.size());
   try {
     torch::NoGradGuard no_grad;
@@ -124,7 +187,7 @@ Result<std::vector<ImageNll>> EvaluateImages(PixelCnn& model, const std::vector<
       for (size_t start = 0; start < group.size(); start += batch) {
         const size_t end = std::min(group.size(), start + batch);
         std::vector<size_t> chunk(group.begin() + start, group.begin() + end);
-        PICNIC_RETURN_IF_ERROR(EvaluateBatch(model, images, chunk, &out));
+        PICNIC_RETURN_IF_ERROR(EvaluateBatch(model, images, chunk, adaptations, &out));
         done += chunk.size();
         if (options.progress) options.progress(static_cast<double>(done) / images.size());
       }

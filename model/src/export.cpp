@@ -289,4 +289,11 @@ Result<IntWeights> ExportIntWeights(const LoadedWeights& lw, const ExportOptions
   return out;
 }
 
+std::string SourceWeightsFingerprint(const IntWeights& w) {
+  const nlohmann::json j = nlohmann::json::parse(w.metadata_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("source_weights") || !j["source_weights"].is_object()) return "";
+  const nlohmann::json f = j["source_weights"].value("fingerprint", nlohmann::json());
+  return f.is_string() ? f.get<std::string>() : "";
+}
+
 }  // namespace picnic

@@ -112,13 +112,14 @@ Status PixelCnnModel::Observe(int y, int x, int c, const std::vector<int>& tile_
 }
 
 Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
-                                 int tiles_per_batch) {
+                                 int tiles_per_batch, const std::vector<uint8_t>& model_params) {
   if (image.width < 1 || image.height < 1 || tile_size < 0 || tiles_per_batch < 1)
     return Status(StatusCode::kInvalidArgument, "bad image or tiling for NLL");
+  const int cc = NumColorChannels(image.layout);
+  PICNIC_ASSIGN_OR_RETURN(const ImageAdaptation adaptation, ParseModelParams(model_params, cc));
   try {
     torch::NoGradGuard no_grad;
     net->eval();
-    const int cc = NumColorChannels(image.layout);
     TiledNll out;
     out.pixel_bits.assign(static_cast<size_t>(image.width) * image.height, 0.f);
     const TileGrid grid(image.width, image.height, tile_size);
@@ -143,7 +144,8 @@ Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size
           }
         }
       }
-      torch::Tensor nll = PixelNllBits(net, tiles, extents, cc);  // [T, H, W] bits
+      const std::vector<const ImageAdaptation*> adapt(rects.size(), adaptation.empty() ? nullptr : &adaptation);
+      torch::Tensor nll = PixelNllBits(net, tiles, extents, cc, adapt);  // [T, H, W] bits
       auto na = nll.accessor<double, 3>();
       for (int64_t i = 0; i < t; ++i) {
         const TileRect& r = rects[i];

@@ -1,8 +1,10 @@
-// picnic eval [--model NAME|PATH] [--json] [--per-image] [--threads N] PATH...
+// picnic eval [--model NAME|PATH] [-e N] [--json] [--per-image] [--threads N] PATH...
 //
 // The model's negative log-likelihood of whole images in bits per subpixel:
 // what `picnic compress` with that model should spend, less the coding
-// overhead (docs/DESIGN.md "The pipeline").
+// overhead (docs/DESIGN.md "The pipeline"). With -e 2 or 3, each image's
+// NLL is computed with the per-image parameters that `compress -e N` would
+// store for it (fitted by the exact engine with the model's integer weights).
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +13,8 @@
 
 #include "command.h"
 #include "picnic/dataset.h"
+#include "picnic/engine.h"
+#include "picnic/export.h"
 #include "picnic/evaluate.h"
 #include "picnic/image_io.h"
 #include "picnic/pixelcnn_model.h"
@@ -25,6 +29,7 @@ struct EvalOptions {
   bool per_image = false;
   int threads = 0;
   int batch = 64;
+  int effort = 1;
 };
 
 // Files are read and evaluated a chunk at a time, so that memory stays
@@ -35,7 +40,21 @@ constexpr int64_t kChunkPixels = 16 << 20;
 struct Row {
   std::string path;
   picnic::ImageNll nll;
+  size_t model_params_bytes = 0;
 };
+
+// The per-image parameters `compress -e effort` stores for the image (empty
+// when they do not pay): the image is encoded in memory as compress would.
+picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, const std::string& int_weights,
+                                                  int effort) {
+  picnic::EncodeOptions eo;
+  eo.model = int_weights;
+  eo.provider = picnic::EngineModelProvider(nullptr);
+  eo.effort = effort;
+  PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> file, picnic::Encode(image, eo));
+  PICNIC_ASSIGN_OR_RETURN(picnic::FileInfo info, picnic::ReadFileInfo(file.data(), file.size()));
+  return info.model_params;
+}
 
 void RunEval(const EvalOptions& opt, CliContext& ctx) {
   using picnic_cli::ReportError;
@@ -51,6 +70,30 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
   if (files->empty()) {
     return ReportError(ctx, "", picnic::Status(picnic::StatusCode::kInvalidArgument,
                                                "no images (.png, .ppm, .pgm) found"));
+  }
+
+  // -e 2, 3: the integer weights fit the parameters, so they must come from
+  // these float weights.
+  std::string int_weights;
+  if (opt.effort > 1) {
+    auto int_path = picnic::FindIntWeights(opt.model);
+    if (!int_path.ok()) {
+      return ReportError(ctx, "", picnic::Status(picnic::StatusCode::kModelNotFound,
+                                                 "-e " + std::to_string(opt.effort) +
+                                                     " needs the model's integer weights (NAME.pnq): " +
+                                                     int_path.status().message()));
+    }
+    auto iw = picnic::LoadIntWeights(int_path.value());
+    if (!iw.ok()) return ReportError(ctx, "", iw.status());
+    const std::string source = picnic::SourceWeightsFingerprint(iw.value());
+    if (source != picnic::FingerprintHex(weights->fingerprint)) {
+      return ReportError(ctx, "", picnic::Status(picnic::StatusCode::kModelError,
+                                                 int_path.value() + " was exported from other float weights (" +
+                                                     (source.empty() ? std::string("not recorded") : source) +
+                                                     ") than " + weights->path + " (" +
+                                                     picnic::FingerprintHex(weights->fingerprint) + ")"));
+    }
+    int_weights = int_path.value();
   }
 
   picnic::EvaluateOptions eval_options;
@@ -74,11 +117,23 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
         ReportError(ctx, path, image.status());
         continue;
       }
+      if (!int_weights.empty()) {
+        auto params = ChooseParams(image.value(), int_weights, opt.effort);
+        if (!params.ok()) {
+          progress.Finish();
+          ReportError(ctx, path, params.status());
+          continue;
+        }
+        eval_options.model_params.push_back(std::move(params).value());
+      }
       pixels += static_cast<int64_t>(image->width) * image->height;
       images.push_back(std::move(image.value()));
       paths.push_back(path);
     }
-    if (images.empty()) continue;
+    if (images.empty()) {
+      eval_options.model_params.clear();
+      continue;
+    }
     const size_t chunk_files = next - chunk_start;
     if (report) {
       eval_options.progress = [report, chunk_start, chunk_files, total_files](double f) {
@@ -92,7 +147,11 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
       for (const auto& path : paths) ReportError(ctx, path, nll.status());
       continue;
     }
-    for (size_t i = 0; i < images.size(); ++i) rows.push_back({paths[i], nll.value()[i]});
+    for (size_t i = 0; i < images.size(); ++i) {
+      rows.push_back({paths[i], nll.value()[i],
+                      eval_options.model_params.empty() ? 0 : eval_options.model_params[i].size()});
+    }
+    eval_options.model_params.clear();
   }
   progress.Finish();
   if (rows.empty()) return;
@@ -100,7 +159,10 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
   double nll_bits = 0;
   int64_t subpixels = 0;
   int alpha_ignored = 0;
+  size_t adapted = 0, params_bytes = 0;
   for (const Row& r : rows) {
+    adapted += r.model_params_bytes > 0 ? 1 : 0;
+    params_bytes += r.model_params_bytes;
     nll_bits += r.nll.nll_bits;
     subpixels += r.nll.subpixels;
     alpha_ignored += r.nll.alpha_ignored ? 1 : 0;
@@ -121,6 +183,12 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     j["nll_bits_per_subpixel"] = bpsp;
     j["seconds"] = seconds;
     j["threads"] = picnic::ResolveThreads(opt.threads);
+    j["effort"] = opt.effort;
+    if (opt.effort > 1) {
+      j["integer_weights"] = int_weights;
+      j["adapted_images"] = adapted;
+      j["model_params_bytes"] = params_bytes;  // not in nll_bits
+    }
     // Alpha is coded apart from the network (docs/DESIGN.md "Channels").
     j["alpha_ignored_images"] = alpha_ignored;
     if (opt.per_image) {
@@ -133,6 +201,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
                                   {"alpha_ignored", r.nll.alpha_ignored},
                                   {"subpixels", r.nll.subpixels},
                                   {"nll_bits", r.nll.nll_bits},
+                                  {"model_params_bytes", r.model_params_bytes},
                                   {"bits_per_subpixel", r.nll.bits_per_subpixel()}});
       }
     }
@@ -152,6 +221,12 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     }
     std::printf("total: %.4f bits/subpixel (NLL) over %zu image%s, %" PRId64 " subpixels, %.1f s\n",
                 bpsp, rows.size(), rows.size() == 1 ? "" : "s", subpixels, seconds);
+    if (opt.effort > 1) {
+      std::printf("effort %d: %zu of %zu image%s with per-image parameters (%zu bytes in all, not in the NLL), "
+                  "fitted by %s as compress -e %d fits them\n",
+                  opt.effort, adapted, rows.size(), rows.size() == 1 ? "" : "s", params_bytes, int_weights.c_str(),
+                  opt.effort);
+    }
     if (alpha_ignored > 0) {
       std::printf("note: the alpha channel of %d image%s is not scored (picnic codes alpha "
                   "apart from the network)\n",
@@ -180,7 +255,8 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
            "`picnic compress` with the same model should spend, less the coding overhead.\n"
            "Examples:\n"
            "  picnic eval photos/valid\n"
-           "  picnic eval --model runs/photo/photo.pnw --json --per-image a.png b.png\n" +
+           "  picnic eval --model runs/photo/photo.pnw --json --per-image a.png b.png\n"
+           "  picnic eval -e 2 --per-image photos/valid   # with the parameters compress -e 2 stores\n" +
            InstalledModelsHelp(/*builtin=*/false);
   });
   cmd->add_option("inputs", opt->inputs, "Images, or folders searched recursively")
@@ -188,6 +264,12 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("PATH");
   cmd->add_option("-m,--model", opt->model, "Model: a name (weights/NAME.pnw) or a weights file")
       ->type_name("NAME|PATH")
+      ->capture_default_str();
+  cmd->add_option("-e,--effort", opt->effort,
+                  "1: the model as it is; 2, 3: with the per-image parameters compress -e N stores for each "
+                  "image (fitted by the exact engine: needs the model's integer weights, NAME.pnq)")
+      ->type_name("N")
+      ->check(CLI::Range(1, picnic::kMaxEffort))
       ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
   cmd->add_flag("--per-image", opt->per_image, "Also give every image's figure");

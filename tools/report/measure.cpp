@@ -51,7 +51,7 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
 
   // picnic: encode, decode, compare.
   picnic::EncodeOptions enc;
-  enc.model = weights ? weights->path : opt.model;
+  enc.model = !opt.int_weights_path.empty() ? opt.int_weights_path : weights ? weights->path : opt.model;
   enc.provider = provider;
   enc.tile_size = opt.tile_size;
   enc.tiles_per_batch = opt.tiles_per_batch;
@@ -103,17 +103,19 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   encoded = Status(StatusCode::kInternal, "released");  // memory back before the NLL
   decoded = Status(StatusCode::kInternal, "released");
 
-  // The model's NLL over the file's own tiles and batches.
+  // The model's NLL over the file's own tiles and batches, with its own
+  // per-image parameters.
   std::vector<float> pixel_bits;
   if (weights) {
-    if (info.model_fingerprint != weights->fingerprint) {
+    const uint64_t expected = opt.int_weights_path.empty() ? weights->fingerprint : opt.int_fingerprint;
+    if (info.model_tiles > 0 && info.model_fingerprint != expected) {
       return Status(StatusCode::kModelError, "the file records fingerprint " + picnic::FingerprintHex(info.model_fingerprint) +
-                                                 " but the NLL weights have " + picnic::FingerprintHex(weights->fingerprint));
+                                                 " but the report coded with " + picnic::FingerprintHex(expected));
     }
     Result<picnic::TiledNll> nll = Status(StatusCode::kInternal, "no NLL");
     {
       const picnic::ScopedTorchThreads threads(opt.threads);
-      nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch);
+      nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch, info.model_params);
     }
     if (!nll.ok()) return nll.status();
     row->have_nll = true;

@@ -16,6 +16,11 @@ namespace picnic_report {
 
 struct MeasureOptions {
   std::string model;  // --model, when there are no weights
+  // The exact engine's integer weights (NAME.pnq) files are coded with, as
+  // compress codes them, and their fingerprint (the file records it); empty:
+  // files are coded with the float weights (or the built-in model).
+  std::string int_weights_path;
+  uint64_t int_fingerprint = 0;
   int tile_size = picnic::kDefaultTileSize;
   int tiles_per_batch = 0;
   int threads = 0;        // 0: all cores

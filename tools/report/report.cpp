@@ -28,6 +28,7 @@
 #include "machine.h"
 #include "measure.h"
 #include "picnic/dataset.h"
+#include "picnic/export.h"
 #include "picnic/engine.h"
 #include "picnic/image_io.h"
 #include "picnic/pixelcnn_model.h"
@@ -128,19 +129,31 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   picnic::ModelProvider provider = ReportProvider(
       opt.model, weights ? weights->path : "", weights ? weights->fingerprint : 0);
   // Files are coded as compress codes them: by the exact engine when the
-  // model has integer weights (NAME.pnq); the NLL stays the float model's.
+  // model has integer weights (NAME.pnq); the NLL stays the float model's,
+  // when the integer weights were exported from it.
+  std::string int_weights_path;
+  uint64_t int_fingerprint = 0;
   if (weights) {
     auto int_path = picnic::FindIntWeights(opt.model);
     if (int_path.ok()) {
       auto iw = picnic::LoadIntWeights(int_path.value());
       if (!iw.ok()) return ReportError(ctx, "", iw.status());
       provider = CliModelProvider();
+      int_weights_path = int_path.value();
+      int_fingerprint = iw->fingerprint;
       rc.notes.push_back("files coded by the exact integer engine (" + int_path.value() + ", fingerprint " +
                          picnic::FingerprintHex(iw->fingerprint) + "); NLL from the float weights " + weights->path);
-      if (opt.effort > 1)
+      const std::string source = picnic::SourceWeightsFingerprint(iw.value());
+      if (source != picnic::FingerprintHex(weights->fingerprint)) {
+        rc.notes.push_back("the integer weights were exported from other float weights (" +
+                           (source.empty() ? std::string("not recorded") : source) + ", not " +
+                           picnic::FingerprintHex(weights->fingerprint) + "): no NLL");
+        weights.reset();
+      }
+      if (weights && opt.effort > 1)
         rc.notes.push_back("effort " + std::to_string(opt.effort) +
-                           ": files carry per-image parameters where they pay; the NLL is the model's without "
-                           "them (-e 1 for file against NLL alone)");
+                           ": files carry per-image parameters where they pay; the NLL is the float model's "
+                           "with each file's own parameters");
     }
   }
 
@@ -170,6 +183,8 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
 
   MeasureOptions measure;
   measure.model = opt.model;
+  measure.int_weights_path = int_weights_path;
+  measure.int_fingerprint = int_fingerprint;
   measure.tile_size = opt.tile_size;
   measure.tiles_per_batch = opt.tiles_per_batch;
   measure.threads = opt.threads;

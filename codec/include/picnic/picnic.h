@@ -80,6 +80,7 @@ struct FileInfo {
   uint64_t num_tiles = 0;
   std::vector<MetadataChunk> metadata;  // stored PNG chunks (format 1.1)
   uint64_t model_params_bytes = 0;      // the model's per-image parameters (format 1.2)
+  std::vector<uint8_t> model_params;    // those bytes, as the model's Adapt takes them
   // How the tiles are coded (format 1.3): with the model the header names,
   // the built-in synthetic-content model, or deflate. Decoding needs the
   // model only when model_tiles > 0.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "picnic/image.h"
+#include "picnic/image_adaptation.h"
 #include "picnic/pixelcnn.h"
 #include "picnic/status.h"
 #include "picnic/visibility.h"
@@ -41,6 +42,10 @@ struct EvaluateOptions {
   int64_t max_pixels = 4 << 20;
   // Called with the fraction of images done; may be empty.
   std::function<void(double)> progress;
+  // Empty, or one entry per image: the per-image parameters (as a .pnc
+  // stores them, FileInfo::model_params; empty: none) that image's NLL is
+  // computed with (ImageAdaptation).
+  std::vector<std::vector<uint8_t>> model_params;
 };
 
 // NLL of whole images (no crops), one forward pass each: the image is padded
@@ -79,10 +84,19 @@ struct Extent {
 // H x W); the network sees x = 0 and mask = 0 on padding, as the codec's
 // model does at tile edges, and padding scores 0. The mixture NLL is
 // computed in float64, a band of rows at a time (memory stays bounded over
-// whole photographs). Returns [B, H, W] float64 bits. May throw LibTorch
-// errors (callers convert them with their context).
+// whole photographs). adaptations: empty, or one per item (null: none): the
+// per-image offsets applied to each subpixel's conditional mixture before
+// it is scored, as the exact engine applies them (those items are scored
+// pixel by pixel, ChannelMixture). Returns [B, H, W] float64 bits. May throw
+// LibTorch errors (callers convert them with their context).
 PICNIC_EXPORT torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8,
-                                         const std::vector<Extent>& extents, int color_channels);
+                                         const std::vector<Extent>& extents, int color_channels,
+                                         const std::vector<const ImageAdaptation*>& adaptations = {});
+
+// The per-image parameters of a file (FileInfo::model_params) for an image
+// of `color_channels` scored channels; kCorrupt if damaged or made for
+// another channel count. Empty bytes give an empty adaptation.
+PICNIC_EXPORT Result<ImageAdaptation> ParseModelParams(const std::vector<uint8_t>& bytes, int color_channels);
 
 struct SampleOptions {
   int count = 1;

@@ -39,6 +39,12 @@ PICNIC_EXPORT Result<IntWeights> ExportIntWeightsFromMaxima(const LoadedWeights&
                                                             const ExportOptions& options,
                                                             ExportReport* report);
 
+// The fingerprint (hex, as FingerprintHex) of the float weights integer
+// weights were exported from, as ExportIntWeights records it in their
+// metadata; empty if not recorded. Tells whether a float model's NLL speaks
+// for files coded with the integer weights.
+PICNIC_EXPORT std::string SourceWeightsFingerprint(const IntWeights& w);
+
 }  // namespace picnic
 
 #endif  // PICNIC_EXPORT_H_

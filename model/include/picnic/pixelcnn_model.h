@@ -72,9 +72,12 @@ struct TiledNll {
   std::vector<float> pixel_bits;  // [height * width], bits per pixel (all colour channels)
   double bits_per_subpixel() const { return subpixels ? total_bits / subpixels : 0; }
 };
-// tile_size and tiles_per_batch as in the .pnc header (tile_size 0: one tile).
+// tile_size and tiles_per_batch as in the .pnc header (tile_size 0: one
+// tile); model_params as FileInfo::model_params (the file's per-image
+// parameters, applied as the exact engine applies them; empty: none).
 PICNIC_EXPORT Result<TiledNll> ComputeTiledNll(PixelCnn net, const Image& image, int tile_size,
-                                               int tiles_per_batch);
+                                               int tiles_per_batch,
+                                               const std::vector<uint8_t>& model_params = {});
 
 // A provider that knows the shipped LibTorch models (by name, or by weights
 // path when encoding) and hands everything else to `fallback`. Decoding by

@@ -1,8 +1,11 @@
 # Bits against NLL on real photographs with the shipped `photo` weights: for
 # every RGB and gray photograph of the sample corpus (corpus/fetch.sh, from
 # Debian's python3-skimage), the real file's bits per subpixel, header
-# included, are within 1% of the model's NLL over the same tiles and batches,
-# and every round trip is verified (docs/DESIGN.md, "The pipeline"). Every
+# included, are within 1% of the float model's NLL over the same tiles and
+# batches in total, and within 2% on each image, and every round trip is
+# verified (docs/DESIGN.md, "The pipeline"). The file is coded by the exact
+# engine, whose integer network costs up to 1.7% on the smoothest image
+# (moon; tools/bench/torch_engine_cost splits the gap). Every
 # tile through the model (--model-only): the synthetic-content and deflate
 # tile modes are measured by tests/cli/tile_modes_test.sh.
 #
@@ -27,33 +30,55 @@ while IFS=$'\t' read -r file kind _rest; do
 done < "$SRC/corpus/MANIFEST.tsv"
 [[ $count -ge 6 ]] || fail "expected at least 6 RGB/gray photographs in the manifest, found $count"
 
-# Effort 1: the file against the model alone (higher efforts add per-image
-# parameters the NLL does not have).
-expect_rc 0 "$PICNIC" report photos --model photo --model-only -e 1 --no-baselines --json r.json
-cat "$WORK/stdout"
-
-python3 - "$count" <<'EOF' || fail "bits against NLL"
+# Effort 1: the file against the model alone; effort 3: against the model
+# with each file's own per-image parameters (the NLL applies them as the
+# exact engine does).
+for effort in 1 3; do
+  expect_rc 0 "$PICNIC" report photos --model photo --model-only -e $effort --no-baselines --json r$effort.json
+  cat "$WORK/stdout"
+  stdout_has "files coded by the exact integer engine"
+  python3 - "$count" "$effort" <<'EOF' || fail "bits against NLL at effort $effort"
 import json, sys
-count = int(sys.argv[1])
-r = json.load(open("r.json"))
+count, effort = int(sys.argv[1]), int(sys.argv[2])
+r = json.load(open(f"r{effort}.json"))
 imgs = r["images"]
 assert len(imgs) == count, (len(imgs), count)
 bad = []
 for i in imgs:
     assert i["status"] == "ok" and i["verified"], i["path"]
     assert not i["has_alpha"], i["path"]
-    file_bits = i["file_bytes"] * 8  # the whole file: header, tile table, payload
+    file_bits = i["file_bytes"] * 8  # the whole file: header, parameters, tile table, payload
     nll_bits = i["nll_bits"]
     rel = (file_bits - nll_bits) / nll_bits
     print(f'{i["path"]}: file {file_bits / i["subpixels"]:.4f}  NLL {i["nll_bits_per_subpixel"]:.4f}'
           f'  {100 * rel:+.3f}%')
-    if not abs(rel) < 0.01:
+    if not abs(rel) < 0.02:
         bad.append(i["path"])
 t = r["total"]
 assert t["failed"] == 0
 assert abs(t["overhead_percent"]) < 1.0, t["overhead_percent"]
-assert not bad, f"file and NLL differ by 1% or more on {bad}"
-print(f"total: {t['file_bits_per_subpixel']:.4f} against {t['nll_bits_per_subpixel']:.4f}"
+assert not bad, f"file and NLL differ by 2% or more on {bad}"
+print(f"effort {effort} total: {t['file_bits_per_subpixel']:.4f} against {t['nll_bits_per_subpixel']:.4f}"
       f" ({t['overhead_percent']:+.3f}%) over {count} photographs")
+if effort == 3:
+    # Per-image parameters pay on some photographs, and the NLL with each
+    # file's own parameters falls with the file.
+    before = {i["path"]: i for i in json.load(open("r1.json"))["images"]}
+    smaller = [i for i in imgs if i["file_bytes"] < before[i["path"]]["file_bytes"]]
+    assert smaller, "no photograph's file shrank at effort 3"
+    for i in smaller:
+        assert i["nll_bits"] < before[i["path"]]["nll_bits"], i["path"]
+EOF
+done
+
+# The report codes as compress does (the exact engine, by name; pixels
+# only): the same bytes.
+first=$(ls photos | head -n 1)
+expect_rc 0 "$PICNIC" compress "photos/$first" -o first.pnc --model photo --model-only -e 3 --strip-metadata
+python3 - "$first" "$(stat -c %s first.pnc)" <<'EOF' || fail "report and compress differ"
+import json, sys
+r = json.load(open("r3.json"))
+i = [i for i in r["images"] if i["path"].endswith("/" + sys.argv[1])][0]
+assert i["file_bytes"] == int(sys.argv[2]), (i["file_bytes"], sys.argv[2])
 EOF
 echo "corpus_nll: ok"
