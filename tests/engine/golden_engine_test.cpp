@@ -45,6 +45,14 @@ std::vector<Golden> GoldenSet() {
        3, 3, 50},
       {"photo_rgb_noise_96x64_e2.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 29), 64, 0, 2,
        50},
+      // The weights shipped from 2026-12-02 (photo 1871bffb50af7a84, cifar10
+      // 110f65d6d4b2d2b8):
+      // activations over the whole int16 range (act_max 32767).
+      {"photo32k_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 30), 16, 4},
+      {"photo32k_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 31), 64, 0},
+      {"photo32k_rgb_noise_96x64_tile32_e3.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 32),
+       32, 3, 3, 50},
+      {"cifar10_32k_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 33), 16, 2},
   };
 }
 

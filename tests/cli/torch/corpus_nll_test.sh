@@ -2,10 +2,11 @@
 # every RGB and gray photograph of the sample corpus (corpus/fetch.sh, from
 # Debian's python3-skimage), the real file's bits per subpixel, header
 # included, are within 1% of the float model's NLL over the same tiles and
-# batches in total, and within 2% on each image, and every round trip is
-# verified (docs/DESIGN.md, "The pipeline"). The file is coded by the exact
-# engine, whose integer network costs up to 1.7% on the smoothest image
-# (moon; tools/bench/torch_engine_cost splits the gap). Every
+# batches, and every round trip is verified (docs/DESIGN.md, "The
+# pipeline"). The file is coded by the exact engine: its integer network is
+# part of the gap (tools/bench/torch_engine_cost splits it; the integer
+# weights shipped before 2026-12-02 cost 1.6 % on moon, the smoothest image,
+# and failed this bound; those shipped since cost 0.2 %). Every
 # tile through the model (--model-only): the synthetic-content and deflate
 # tile modes are measured by tests/cli/tile_modes_test.sh.
 #
@@ -52,12 +53,12 @@ for i in imgs:
     rel = (file_bits - nll_bits) / nll_bits
     print(f'{i["path"]}: file {file_bits / i["subpixels"]:.4f}  NLL {i["nll_bits_per_subpixel"]:.4f}'
           f'  {100 * rel:+.3f}%')
-    if not abs(rel) < 0.02:
+    if not abs(rel) < 0.01:
         bad.append(i["path"])
 t = r["total"]
 assert t["failed"] == 0
 assert abs(t["overhead_percent"]) < 1.0, t["overhead_percent"]
-assert not bad, f"file and NLL differ by 2% or more on {bad}"
+assert not bad, f"file and NLL differ by 1% or more on {bad}"
 print(f"effort {effort} total: {t['file_bits_per_subpixel']:.4f} against {t['nll_bits_per_subpixel']:.4f}"
       f" ({t['overhead_percent']:+.3f}%) over {count} photographs")
 if effort == 3:
