@@ -3,8 +3,9 @@
 // The model's negative log-likelihood of whole images in bits per subpixel:
 // what `picnic compress` with that model should spend, less the coding
 // overhead (docs/DESIGN.md "The pipeline"). With -e 2 or 3, each image's
-// NLL is computed with the per-image parameters that `compress -e N` would
-// store for it (fitted by the exact engine with the model's integer weights).
+// NLL is computed with the per-image parameters that `compress --model-only
+// -e N` would store for it (fitted by the exact engine with the model's
+// integer weights).
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -43,14 +44,17 @@ struct Row {
   size_t model_params_bytes = 0;
 };
 
-// The per-image parameters `compress -e effort` stores for the image (empty
-// when they do not pay): the image is encoded in memory as compress would.
+// The per-image parameters `compress --model-only -e effort` stores for the
+// image (empty when they do not pay): the image is encoded in memory as
+// compress would, every tile with the model (eval measures the model; a
+// file whose tiles all went to the synthetic model or deflate has none).
 picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, const std::string& int_weights,
                                                   int effort) {
   picnic::EncodeOptions eo;
   eo.model = int_weights;
   eo.provider = picnic::EngineModelProvider(nullptr);
   eo.effort = effort;
+  eo.choose_tile_modes = false;
   PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> file, picnic::Encode(image, eo));
   PICNIC_ASSIGN_OR_RETURN(picnic::FileInfo info, picnic::ReadFileInfo(file.data(), file.size()));
   return info.model_params;
@@ -223,7 +227,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
                 bpsp, rows.size(), rows.size() == 1 ? "" : "s", subpixels, seconds);
     if (opt.effort > 1) {
       std::printf("effort %d: %zu of %zu image%s with per-image parameters (%zu bytes in all, not in the NLL), "
-                  "fitted by %s as compress -e %d fits them\n",
+                  "fitted by %s as compress --model-only -e %d fits them\n",
                   opt.effort, adapted, rows.size(), rows.size() == 1 ? "" : "s", params_bytes, int_weights.c_str(),
                   opt.effort);
     }
@@ -256,7 +260,7 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
            "Examples:\n"
            "  picnic eval photos/valid\n"
            "  picnic eval --model runs/photo/photo.pnw --json --per-image a.png b.png\n"
-           "  picnic eval -e 2 --per-image photos/valid   # with the parameters compress -e 2 stores\n" +
+           "  picnic eval -e 2 --per-image photos/valid   # with the parameters compress --model-only -e 2 stores\n" +
            InstalledModelsHelp(/*builtin=*/false);
   });
   cmd->add_option("inputs", opt->inputs, "Images, or folders searched recursively")
@@ -266,8 +270,9 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("NAME|PATH")
       ->capture_default_str();
   cmd->add_option("-e,--effort", opt->effort,
-                  "1: the model as it is; 2, 3: with the per-image parameters compress -e N stores for each "
-                  "image (fitted by the exact engine: needs the model's integer weights, NAME.pnq)")
+                  "1: the model as it is; 2, 3: with the per-image parameters compress --model-only -e N "
+                  "stores for each image (fitted by the exact engine: needs the model's integer weights, "
+                  "NAME.pnq)")
       ->type_name("N")
       ->check(CLI::Range(1, picnic::kMaxEffort))
       ->capture_default_str();

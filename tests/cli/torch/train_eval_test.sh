@@ -57,6 +57,28 @@ stderr_has "no-such-model"
 expect_rc 1 "$PICNIC" eval --model run/tiny.pnw missing.png
 expect_rc 2 "$PICNIC" eval --model run/tiny.pnw
 
+# eval -e N: with the per-image parameters compress --model-only -e N stores, fitted by
+# the model's integer weights. Colour noise: the photo model's scales are far
+# too narrow there, so the parameters pay, and the NLL falls with them.
+python3 -c "
+import random
+random.seed(5)
+open('noise.ppm', 'wb').write(b'P6\n96 64\n255\n' + bytes(random.randrange(256) for _ in range(96 * 64 * 3)))"
+expect_rc 0 "$PICNIC" eval --model photo --json noise.ppm
+plain="$(grep -Eo '"nll_bits": [0-9.e+]+' "$WORK/stdout" | grep -Eo '[0-9.e+]+$')"
+expect_rc 0 "$PICNIC" eval --model photo -e 3 --json --per-image noise.ppm
+adapted="$(grep -Eo '"nll_bits": [0-9.e+]+' "$WORK/stdout" | head -n 1 | grep -Eo '[0-9.e+]+$')"
+grep -q '"adapted_images": 1' "$WORK/stdout" || fail "eval -e 3: the noise image carries no parameters"
+grep -q '"model_params_bytes": 50' "$WORK/stdout" || fail "eval -e 3: parameter bytes"
+awk -v p="$plain" -v a="$adapted" 'BEGIN { exit !(a < 0.998 * p) }' ||
+  fail "eval -e 3: NLL $adapted is not below the plain $plain"
+expect_rc 0 "$PICNIC" compress --model photo --model-only -e 3 noise.ppm -o noise.pnc
+awk -v b="$(stat -c %s noise.pnc)" -v a="$adapted" 'BEGIN { exit !(8 * b > 0.99 * a && 8 * b < 1.01 * a) }' ||
+  fail "eval -e 3: NLL $adapted bits against a file of $(stat -c %s noise.pnc) bytes"
+# A model without integer weights cannot fit them.
+expect_rc 1 "$PICNIC" eval --model run/tiny.pnw -e 2 imgs/a.ppm
+stderr_has "integer weights"
+
 # Sampling.
 expect_rc 0 "$PICNIC" sample --model run/tiny.pnw -n 2 --size 5x6 -o samples --seed 3
 [[ -s samples/sample_000.png && -s samples/sample_001.png ]] || fail "samples not written"
