@@ -22,8 +22,11 @@ namespace {
 
 struct DecodeCoder {
   std::vector<RangeDecoder>* decoders;
-  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t& value) {
-    value = static_cast<uint8_t>((*decoders)[tile].DecodeWith(cdf, precision));
+  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t& value, CodedInterval* coded) {
+    RangeDecoder& d = (*decoders)[tile];
+    value = static_cast<uint8_t>(d.DecodeWith(cdf, precision));
+    coded->lower = d.last_lower();
+    coded->upper = d.last_upper();
     return Status::Ok();
   }
 };
@@ -111,7 +114,7 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
     decoders.reserve(rects.size());
     for (uint64_t t : model_tiles) decoders.emplace_back(data + parsed.payload_offsets[t], h.payload_sizes[t]);
     DecodeCoder coder{&decoders};
-    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder));
+    PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder, (h.flags & kFlagRecalibrated) != 0));
     for (size_t i = 0; i < rects.size(); ++i) PICNIC_RETURN_IF_ERROR(CheckConsumed(decoders[i], model_tiles[i]));
     return Status::Ok();
   };

@@ -42,8 +42,10 @@ uint64_t DefaultTilesPerBatch(uint64_t num_tiles, int tile_width, int threads) {
 
 struct EncodeCoder {
   std::vector<RangeEncoder>* encoders;
-  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t value) {
+  Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t value, CodedInterval* coded) {
     const uint32_t lower = cdf(value), upper = cdf(value + 1);
+    coded->lower = lower;
+    coded->upper = upper;
     // Never write a symbol the decoder could not read back.
     if (lower >= upper) {
       return Status(StatusCode::kInternal, "empty CDF interval for value " + std::to_string(value));
@@ -277,6 +279,9 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
     }
   }
   PICNIC_RETURN_IF_ERROR(model->Adapt(header.model_params));
+  // Online recalibration (format 1.5) for a model whose mixtures allow it.
+  const bool recalibrate = options.recalibrate && model->RecalibratesOnline();
+  if (recalibrate) header.flags |= kFlagRecalibrated;
 
   // Which tiles to try in which mode (EncodeOptions::choose_tile_modes).
   std::vector<int> repeats(num_tiles, 0);
@@ -320,7 +325,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       for (uint64_t t : model_tiles) rects.push_back(grid.Tile(t));
       std::vector<RangeEncoder> encoders(rects.size());
       EncodeCoder coder{&encoders};
-      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder));
+      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, recalibrate));
       std::vector<uint64_t> stay;
       for (size_t i = 0; i < rects.size(); ++i) {
         const uint64_t t = model_tiles[i];
@@ -365,12 +370,13 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       payloads = std::move(model_payloads);
     }
   }
-  // Per-image parameters serve model tiles only: with none left, the file
-  // does not carry them (the decoder does not even load the model).
-  if (!header.model_params.empty() && !header.tile_modes.empty() &&
+  // Per-image parameters and recalibration serve model tiles only: with
+  // none left, the file does not carry them (the decoder does not even load
+  // the model).
+  if (!header.tile_modes.empty() &&
       std::none_of(header.tile_modes.begin(), header.tile_modes.end(), [](uint8_t m) { return m == kTileModel; })) {
     header.model_params.clear();
-    header.flags &= static_cast<uint8_t>(~kFlagModelParams);
+    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated));
   }
   if (!choose) return WriteContainer(header, payloads);
   // The tiled file against the one-tile ones (exactly, in finish).
@@ -388,8 +394,32 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     // An exact enlargement is coded as the image it enlarges (one of the
     // encoder's choices, with the tile modes).
     const Replication rep = options.choose_tile_modes ? FindReplication(image) : Replication{};
-    if (!rep.none()) return EncodeImpl(image, Reduce(image, rep), rep, options);
-    return EncodeImpl(image, image, rep, options);
+    const Image reduced = rep.none() ? Image{} : Reduce(image, rep);
+    const Image& coded = rep.none() ? image : reduced;
+    if (options.effort < 2 || !options.recalibrate) return EncodeImpl(image, coded, rep, options);
+    {
+      const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
+      PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> probe, provider(options.model, 0));
+      if (!probe || !probe->RecalibratesOnline()) return EncodeImpl(image, coded, rep, options);
+    }
+    // Per-image offsets are chosen on the model as shipped, and online
+    // recalibration corrects much of the same error: with both, the offsets
+    // can cost more than they save. So a file with offsets is coded again
+    // without them (effort 1), and the smaller one kept: a higher effort
+    // never gives a larger file.
+    EncodeOptions first = options;
+    if (options.progress) first.progress = [&options](double f) { options.progress(0.5 * f); };
+    PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> adapted, EncodeImpl(image, coded, rep, first));
+    PICNIC_ASSIGN_OR_RETURN(const FileInfo info, ReadFileInfo(adapted.data(), adapted.size()));
+    if (info.model_params_bytes == 0 || !info.recalibrated) {
+      if (options.progress) options.progress(1.0);
+      return adapted;
+    }
+    EncodeOptions plain = options;
+    plain.effort = 1;
+    if (options.progress) plain.progress = [&options](double f) { options.progress(0.5 + 0.5 * f); };
+    PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> unadapted, EncodeImpl(image, coded, rep, plain));
+    return unadapted.size() <= adapted.size() ? std::move(unadapted) : std::move(adapted);
   } catch (const std::bad_alloc&) {
     return Status(StatusCode::kLimitExceeded, "out of memory while encoding");
   } catch (const std::exception& e) {

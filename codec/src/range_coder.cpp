@@ -65,6 +65,8 @@ RangeDecoder::RangeDecoder(const uint8_t* data, size_t size) : data_(data), size
 }
 
 void RangeDecoder::Consume(uint32_t lower, uint32_t upper, int precision) {
+  last_lower_ = lower;
+  last_upper_ = upper;
   const uint32_t r = range_ >> precision;
   // lower <= target <= code_ / r, so this never underflows.
   code_ -= r * lower;

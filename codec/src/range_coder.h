@@ -102,6 +102,9 @@ class RangeDecoder {
   // current interval). Corrupt streams are not always detected; the driver's
   // CRC catches the rest.
   bool corrupt() const { return corrupt_; }
+  // The counts [lower, upper) of the symbol decoded last.
+  uint32_t last_lower() const { return last_lower_; }
+  uint32_t last_upper() const { return last_upper_; }
   // Bytes consumed so far, counting reads past the end. A valid stream has
   // consumed at least its size after its last symbol.
   uint64_t position() const { return position_; }
@@ -122,6 +125,7 @@ class RangeDecoder {
   uint64_t position_ = 0;
   uint32_t range_ = 0xFFFFFFFFu;
   uint32_t code_ = 0;  // value - low, < range_ for every valid stream
+  uint32_t last_lower_ = 0, last_upper_ = 0;
   bool corrupt_ = false;
 };
 

@@ -14,18 +14,28 @@
 #include "picnic/probability_model.h"
 #include "picnic/status.h"
 #include "picnic/tiling.h"
+#include "recalibration.h"
 
 namespace picnic {
 
+// The counts [lower, upper) the coded symbol had.
+struct CodedInterval {
+  uint32_t lower = 0, upper = 0;
+};
+
 // Codes one batch of tiles in lockstep. `Coder` has
-//   Status Code(int tile_in_batch, const QuantizedCdf& cdf, int precision, V value)
+//   Status Code(int tile_in_batch, const QuantizedCdf& cdf, int precision, V value,
+//               CodedInterval* coded)
 // where the encoder's V is uint8_t (read from the image) and the decoder's is
 // uint8_t& (written into the image). ImageT is Image or const Image.
 // Raster order over the batch's bounding tile shape; per pixel the colour
 // channels through the model, then alpha through per-tile AdaptiveCounts.
+// With `recalibrate` (format 1.5), integer mixtures are corrected online
+// before their CDFs are built (recalibration.h); other distributions are
+// coded as they come.
 template <typename ImageT, typename Coder>
 Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, int precision,
-                 ImageT& image, Coder& coder) {
+                 ImageT& image, Coder& coder, bool recalibrate = false) {
   const int color_channels = NumColorChannels(image.layout);
   const bool has_alpha = HasAlpha(image.layout);
   const int alpha_channel = color_channels;
@@ -50,7 +60,11 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
   std::vector<Distribution> dists(rects.size());
   std::vector<uint8_t> values(rects.size());
   QuantizedCdf cdf;
+  CodedInterval coded;
+  Recalibration recalibration;
+  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels);
   for (int y = 0; y < max_h; ++y) {
+    if (recalibrate) recalibration.StartRow();
     for (int x = 0; x < max_w; ++x) {
       ids.clear();
       for (size_t i = 0; i < rects.size(); ++i) {
@@ -61,9 +75,12 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
         PICNIC_RETURN_IF_ERROR(model.Predict(y, x, c, ids, dists.data()));
         for (size_t j = 0; j < ids.size(); ++j) {
           const TileRect& r = rects[ids[j]];
+          const bool recalibrated = recalibrate && dists[j].kind == Distribution::Kind::kIntMixture;
+          if (recalibrated) recalibration.Apply(ids[j], x, c, &dists[j].int_mixture);
           PICNIC_RETURN_IF_ERROR(cdf.Init(dists[j], precision));
           auto&& value = image.at(r.y0 + y, r.x0 + x, c);
-          PICNIC_RETURN_IF_ERROR(coder.Code(ids[j], cdf, precision, value));
+          PICNIC_RETURN_IF_ERROR(coder.Code(ids[j], cdf, precision, value, &coded));
+          if (recalibrated) recalibration.Update(ids[j], x, c, coded.lower, coded.upper, precision);
           values[j] = value;
         }
         PICNIC_RETURN_IF_ERROR(model.Observe(y, x, c, ids, values.data()));
@@ -76,7 +93,7 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
           counts.counts = alpha[id].counts();
           PICNIC_RETURN_IF_ERROR(cdf.Init(counts, precision));
           auto&& value = image.at(r.y0 + y, r.x0 + x, alpha_channel);
-          PICNIC_RETURN_IF_ERROR(coder.Code(id, cdf, precision, value));
+          PICNIC_RETURN_IF_ERROR(coder.Code(id, cdf, precision, value, &coded));
           alpha[id].Update(value);
         }
       }

@@ -507,9 +507,13 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x08;
+  b[kFlagsAt] = kFlagModelParams | 0x10;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
+  // Recalibration (1.5) is a flag without a field.
+  b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kOk);
   b[kFlagsAt] = 0;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kCorrupt);

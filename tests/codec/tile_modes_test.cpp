@@ -238,7 +238,7 @@ TEST_CASE("a file mixing the three tile modes decodes", "[tile_modes]") {
     std::vector<RangeEncoder> encoders(1);
     struct BatchCoder {
       std::vector<RangeEncoder>* e;
-      Status Code(int t, const QuantizedCdf& cdf, int precision, uint8_t v) {
+      Status Code(int t, const QuantizedCdf& cdf, int precision, uint8_t v, CodedInterval*) {
         (*e)[t].Encode(cdf(v), cdf(v + 1), precision);
         return Status::Ok();
       }

@@ -206,6 +206,7 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       opt.tile_size = 16;
       opt.effort = effort;
       opt.threads = 2;
+      opt.recalibrate = false;  // the offsets alone (with recalibration: the next test)
       // Progress covers the study pass too: it rises to 1, with one report
       // per batch per pass.
       std::vector<double> seen;
@@ -265,6 +266,75 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
   CHECK((*m)->Adapt({1, 3, 0, 0}).code() == StatusCode::kCorrupt);
   CHECK((*m)->Adapt({}).ok());
   CHECK((*m)->Begin({TileShape{4, 4}}, 3).ok());
+}
+
+// Online recalibration (format 1.5, codec/src/recalibration.h): on by
+// default with the engine, stored as a flag, decoded bit-exactly by every
+// kernel path and thread count. On colour noise the photo model predicts far
+// too narrow scales, which recalibration must widen: the file shrinks.
+// Efforts 2 and 3 keep the per-image offsets only where they still pay, so
+// they are never larger than effort 1.
+TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays on noise", "[engine]") {
+  const IntWeights w = ShippedWeights("photo");
+  for (const Image& img : {engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 41),
+                           TestImage(40, 30, ChannelLayout::kGrayAlpha, 42), TestImage(45, 29, ChannelLayout::kRgb, 43)}) {
+    INFO(ChannelLayoutName(img.layout) << " " << img.width << "x" << img.height);
+    EncodeOptions opt;
+    opt.choose_tile_modes = false;
+    opt.model = w.name;
+    opt.provider = EngineModelProvider(nullptr);
+    opt.tile_size = 32;
+    opt.threads = 2;
+    opt.effort = 1;
+    opt.recalibrate = false;
+    auto plain = Encode(img, opt);
+    REQUIRE(plain.ok());
+    auto plain_info = ReadFileInfo(plain->data(), plain->size());
+    REQUIRE(plain_info.ok());
+    CHECK_FALSE(plain_info->recalibrated);
+    opt.recalibrate = true;
+    std::vector<size_t> sizes;
+    for (int effort : {1, 2, 3}) {
+      INFO("effort " << effort);
+      opt.effort = effort;
+      std::vector<double> seen;
+      std::mutex seen_mu;
+      opt.progress = [&](double f) {
+        std::lock_guard<std::mutex> lock(seen_mu);
+        seen.push_back(f);
+      };
+      auto file = Encode(img, opt);
+      REQUIRE(file.ok());
+      sizes.push_back(file->size());
+      auto info = ReadFileInfo(file->data(), file->size());
+      REQUIRE(info.ok());
+      CHECK(info->recalibrated);
+      CHECK(info->format_minor <= 2);  // a flag, no field: the minor stays
+      REQUIRE(!seen.empty());
+      CHECK(seen.back() == Approx(1.0));
+      for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
+      for (KernelPath p : AvailableKernelPaths()) {
+        for (int threads : {1, 3}) {
+          INFO("path " << KernelPathName(p) << ", " << threads << " threads");
+          DecodeOptions d;
+          d.threads = threads;
+          d.provider = [&](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+            EngineOptions eo;
+            eo.use_default_kernel = false;
+            eo.kernel = p;
+            PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
+            return std::unique_ptr<ProbabilityModel>(std::move(m));
+          };
+          auto back = Decode(file->data(), file->size(), d);
+          REQUIRE(back.ok());
+          CHECK(back->pixels == img.pixels);
+        }
+      }
+    }
+    CHECK(sizes[1] <= sizes[0]);
+    CHECK(sizes[2] <= sizes[0]);
+    if (img.width == 96) CHECK(sizes[0] < plain->size());
+  }
 }
 
 // Per-image parameters serve model tiles only. Noise of a few colours: the

@@ -28,6 +28,7 @@ struct Golden {
   int tiles_per_batch;
   int effort = 1;
   uint64_t model_params_bytes = 0;  // format 1.2: the encoder's per-image parameters
+  bool recalibrate = false;         // format 1.5: online recalibration
 };
 
 std::vector<Golden> GoldenSet() {
@@ -53,6 +54,15 @@ std::vector<Golden> GoldenSet() {
       {"photo32k_rgb_noise_96x64_tile32_e3.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 32),
        32, 3, 3, 50},
       {"cifar10_32k_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 33), 16, 2},
+      // Format 1.5, online recalibration (codec/src/recalibration.h), the
+      // default from 2026-12-02.
+      {"photo32k_recal_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 34), 16, 4, 1, 0, true},
+      {"photo32k_recal_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 35), 64, 0, 1, 0, true},
+      {"photo32k_recal_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 36), 8, 3, 1, 0, true},
+      {"photo32k_recal_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 37),
+       32, 3, 1, 0, true},
+      {"cifar10_32k_recal_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 38), 16, 2, 1, 0,
+       true},
   };
 }
 
@@ -73,6 +83,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.tile_size = g.tile_size;
       opt.tiles_per_batch = g.tiles_per_batch;
       opt.effort = g.effort;
+      opt.recalibrate = g.recalibrate;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
       std::ofstream(GoldenPath(g.file), std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()),
@@ -86,6 +97,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     CHECK(info->model_name == g.model);
     CHECK(info->model_params_bytes == g.model_params_bytes);
     CHECK(info->format_minor == (g.model_params_bytes > 0 ? 2 : 0));
+    CHECK(info->recalibrated == g.recalibrate);
     // Which weights made it: the shipped ones (or, after they are replaced,
     // their kept predecessor with this fingerprint).
     if (info->model_fingerprint != w.fingerprint) WARN(g.file << " was made with earlier shipped weights");

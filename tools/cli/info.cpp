@@ -49,6 +49,9 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
     std::printf("  model fitted to the image: %s of parameters (compress -e 2 or 3)\n",
                 picnic_cli::HumanBytes(info.model_params_bytes).c_str());
   }
+  if (info.recalibrated) {
+    std::printf("  model recalibrated online while coding (format 1.5)\n");
+  }
   if (info.replication_x != 1 || info.replication_y != 1) {
     std::printf("  an exact %dx%d enlargement: coded as the %dx%d image it enlarges\n", info.replication_x,
                 info.replication_y, picnic::ReducedSide(info.width, info.replication_x),

@@ -44,10 +44,12 @@ struct Row {
   size_t model_params_bytes = 0;
 };
 
-// The per-image parameters `compress --model-only -e effort` stores for the
-// image (empty when they do not pay): the image is encoded in memory as
-// compress would, every tile with the model (eval measures the model; a
-// file whose tiles all went to the synthetic model or deflate has none).
+// The per-image parameters `compress --model-only --no-recalibrate -e effort`
+// stores for the image (empty when they do not pay): the image is encoded in
+// memory as compress would, every tile with the model (eval measures the
+// model; a file whose tiles all went to the synthetic model or deflate has
+// none), without online recalibration, which is a stage of the coder and
+// not of the model the NLL measures.
 picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, const std::string& int_weights,
                                                   int effort) {
   picnic::EncodeOptions eo;
@@ -55,6 +57,7 @@ picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, co
   eo.provider = picnic::EngineModelProvider(nullptr);
   eo.effort = effort;
   eo.choose_tile_modes = false;
+  eo.recalibrate = false;
   PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> file, picnic::Encode(image, eo));
   PICNIC_ASSIGN_OR_RETURN(picnic::FileInfo info, picnic::ReadFileInfo(file.data(), file.size()));
   return info.model_params;
@@ -270,9 +273,10 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("NAME|PATH")
       ->capture_default_str();
   cmd->add_option("-e,--effort", opt->effort,
-                  "1: the model as it is; 2, 3: with the per-image parameters compress --model-only -e N "
-                  "stores for each image (fitted by the exact engine: needs the model's integer weights, "
-                  "NAME.pnq)")
+                  "1: the model as it is; 2, 3: with the per-image parameters compress --model-only "
+                  "--no-recalibrate -e N stores for each image (fitted by the exact engine: needs the "
+                  "model's integer weights, NAME.pnq). Online recalibration is the coder's, not the "
+                  "model's: no NLL includes it")
       ->type_name("N")
       ->check(CLI::Range(1, picnic::kMaxEffort))
       ->capture_default_str();

@@ -27,6 +27,7 @@ struct MeasureOptions {
   int effort = picnic::kDefaultEffort;
   bool pictures = false;  // previews and heatmaps (--html)
   bool model_only = false;  // EncodeOptions::choose_tile_modes = false
+  bool recalibrate = true;  // EncodeOptions::recalibrate
 };
 
 // The external codecs to run and where their files go.

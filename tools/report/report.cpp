@@ -54,6 +54,7 @@ struct ReportOptions {
   std::string json, csv, markdown, html;
   bool no_baselines = false;
   bool model_only = false;
+  bool no_recalibrate = false;
   int max_images = 0;
   int every = 1;
   bool force = false;
@@ -111,6 +112,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   rc.tile_size = opt.tile_size;
   rc.tiles_per_batch = opt.tiles_per_batch;
   rc.effort = opt.effort;
+  rc.recalibrate = !opt.no_recalibrate;
   std::unique_ptr<picnic::LoadedWeights> weights;
   auto weights_path = picnic::FindWeights(opt.model);
   if (weights_path.ok()) {
@@ -150,6 +152,9 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
                            picnic::FingerprintHex(weights->fingerprint) + "): no NLL");
         weights.reset();
       }
+      if (weights && !opt.no_recalibrate)
+        rc.notes.push_back("files are recalibrated online (a stage of the coder, format 1.5), which no NLL "
+                           "includes: they can be smaller than the NLL");
       if (weights && opt.effort > 1)
         rc.notes.push_back("effort " + std::to_string(opt.effort) +
                            ": files carry per-image parameters where they pay; the NLL is the float model's "
@@ -190,6 +195,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   measure.threads = opt.threads;
   measure.effort = opt.effort;
   measure.model_only = opt.model_only;
+  measure.recalibrate = !opt.no_recalibrate;
   measure.pictures = !opt.html.empty();
   const ProgressFactory progress = [&ctx](const std::string& label) -> picnic::ProgressFn {
     auto line = std::make_shared<picnic_cli::Progress>(ctx, label);
@@ -264,6 +270,8 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("N")
       ->check(CLI::Range(picnic::kMinEffort, picnic::kMaxEffort))
       ->capture_default_str();
+  cmd->add_flag("--no-recalibrate", opt->no_recalibrate,
+                "Code without online recalibration, as compress --no-recalibrate");
   cmd->add_option("--tile", opt->tile_size, "Tile size in pixels (0: one tile)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 16))

@@ -66,6 +66,7 @@ struct ReportContext {
   int tile_size = 0;
   int tiles_per_batch = 0;
   int effort = 0;
+  bool recalibrate = true;
   std::vector<std::string> notes;
   // The machine and build (the timings mean little without them).
   std::string picnic_version;

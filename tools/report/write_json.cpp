@@ -29,6 +29,7 @@ std::string WriteJson(const std::vector<Row>& rows, const Totals& t, const Repor
   j["tile_size"] = rc.tile_size;
   j["tiles_per_batch"] = rc.tiles_per_batch;
   j["effort"] = rc.effort;
+  j["recalibrate"] = rc.recalibrate;
   j["picnic_version"] = rc.picnic_version;
   j["machine"] = {{"nproc", rc.nproc}, {"cpu", rc.cpu}};
   j["notes"] = rc.notes;

@@ -31,10 +31,13 @@ constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 // Encoder effort (EncodeOptions::effort, compress -e).
 constexpr int kMinEffort = 1;
 constexpr int kMaxEffort = 3;
-// 2 by default: per-image offsets fitted on a sample, about 1.1-1.3x the
-// encode time of 1 for 0.15-0.25 % on photographs; decoding is no slower.
-// 3 costs about 2.4x for little more (README, Results).
-constexpr int kDefaultEffort = 2;
+// 1 by default: the model with online recalibration (EncodeOptions::
+// recalibrate), encoding in about the decode time. 2 and 3 also fit
+// per-image offsets on a sample (3 on every tile, more finely) and, since
+// recalibration corrects much of the same error, code the image a second
+// time without them and keep the smaller file: about 2.3x (2) and 3.5x (3)
+// the encode time of 1 for a few hundredths of a percent (README, Results).
+constexpr int kDefaultEffort = 1;
 
 // The one test and message for a CDF precision, wherever one comes from
 // (options, a file, the CDF builder); each caller picks its status code.

@@ -43,6 +43,12 @@ struct EncodeOptions {
   // (ProbabilityModel::Study), 3 more thoroughly, at the cost of one more
   // pass over the image. Models that cannot adapt code as with 1.
   int effort = kDefaultEffort;
+  // Lets the coder correct the model's scales and means online from the
+  // subpixels already coded (format 1.5; no stored bytes, a few integer
+  // operations per subpixel in encoder and decoder alike), for models that
+  // allow it (the exact engine's). false: files that picnic before 0.3
+  // can read.
+  bool recalibrate = true;
   // Lets the encoder code tiles with the built-in synthetic-content model
   // where it is smaller (screenshots, charts, icons), and store the whole
   // image with deflate when nothing else beats it, so no image costs much
@@ -93,6 +99,8 @@ struct FileInfo {
   // the image is coded at its size.
   int replication_x = 1;
   int replication_y = 1;
+  // Format 1.5: the model tiles were coded with online recalibration.
+  bool recalibrated = false;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if

@@ -77,6 +77,10 @@ class PICNIC_EXPORT ProbabilityModel {
     return Begin(shapes, NumColorChannels(image.layout));
   }
 
+  // Whether Predict returns integer mixtures (Distribution::kIntMixture) that
+  // the coder may recalibrate online (format 1.5, EncodeOptions::recalibrate).
+  virtual bool RecalibratesOnline() const { return false; }
+
   // ---- Per-image adaptation (optional) ----
   // The encoder may fit a few parameters of the model to the image and store
   // them in the file (format 1.2); the decoder hands them back. With effort

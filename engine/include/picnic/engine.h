@@ -161,6 +161,7 @@ class PICNIC_EXPORT EngineModel : public ProbabilityModel {
   Result<std::vector<int64_t>> Study(const std::vector<TileRect>& rects, const Image& image, int effort) override;
   Result<std::vector<uint8_t>> ChooseAdaptation(const std::vector<int64_t>& stats, int effort) override;
   Status Adapt(const std::vector<uint8_t>& params) override;
+  bool RecalibratesOnline() const override { return true; }
 
   // The integer mixture parameters (10K, Q16) of tile `tile` at column x of
   // the row of the last Predict; valid until the next Predict.

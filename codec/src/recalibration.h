@@ -1,0 +1,88 @@
+// Online recalibration of the exact engine's mixtures (format 1.5, header
+// flag bit 3): the coder corrects the model's scales and means while it
+// codes, from the subpixels already coded, in the same integer arithmetic in
+// the encoder and the decoder. No bytes are stored and decoding costs a few
+// integer operations per subpixel.
+//
+// What it corrects: on images unlike its training photos the model's
+// predicted scales are too wide (or narrow), and its means biased, by
+// amounts that change across the image. Each coded subpixel gives two
+// calibration statistics from its coded interval [lower, upper) out of
+// T = 2^precision, which the coder has in hand (the decoder's search ends
+// with it):
+//   u = (lower + upper) / 2T - 1/2, the centred mid-PIT (probability
+//       integral transform): E[u] = 0 for a calibrated distribution,
+//       whatever its shape, so its sign says where the means sit;
+//   g = 12 u^2 - 1 + p^2 with p = (upper - lower) / T: E[g] = 0 for a
+//       calibrated discrete distribution (the mid-PIT's variance is
+//       (1 - sum_v p_v^3) / 12, and sum_v p_v^3 = E[p(X)^2]); g > 0 when
+//       the outcomes fall in the tails more often than predicted (scales
+//       too narrow), g < 0 when they crowd the centre (too wide).
+// Per context (channel, the heaviest component's log2 inverse scale in
+// half-doublings, and how surprising the same channel's left and upper
+// neighbours in the tile were: their code lengths), a log2-scale offset
+// follows g and a mean offset follows u (scaled by the predicted scale) by
+// small fixed steps (stochastic approximation), and every component's
+// log2 inverse scale and mean get the context's offsets before the CDF is
+// built. The state belongs to one batch of tiles coded in lockstep (the file
+// records the batches), updated in coding order.
+//
+// Measured in README, Results (compress against compress --no-recalibrate).
+// Integer-only: part of what every CDF is a pure function of.
+#ifndef PICNIC_CODEC_RECALIBRATION_H_
+#define PICNIC_CODEC_RECALIBRATION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "picnic/mixture.h"
+
+namespace picnic {
+
+class Recalibration {
+ public:
+  static constexpr int kScaleBuckets = 14;
+  static constexpr int kSurpriseClasses = 6;
+  static constexpr int kContexts = kScaleBuckets * kSurpriseClasses;
+  // Steps: offsets move by rate / 1024 of their statistic per subpixel.
+  static constexpr int kScaleRate = 5;
+  static constexpr int kMeanRate = 3;
+  // Offsets stay within +-2 doublings of scale and +-4 bins of mean.
+  static constexpr int64_t kMaxScaleQ26 = int64_t{2} << 26;
+  static constexpr int64_t kMaxMeanQ26 = int64_t{4} << 26;
+
+  // A batch of `tiles` tiles at most `width` wide, `channels` colour channels.
+  void Begin(int tiles, int width, int channels);
+  // Called before the first subpixel of every row.
+  void StartRow();
+  // Adds the offsets of (tile, x, c)'s context to the mixture.
+  void Apply(int tile, int x, int c, IntSubpixelMixture* m);
+  // After coding the subpixel Apply adjusted last for this tile: its coded
+  // interval [lower, upper) out of 2^precision (12..16).
+  void Update(int tile, int x, int c, uint32_t lower, uint32_t upper, int precision);
+
+  // The heaviest component's log2 inverse scale L (Q16) in half-doublings:
+  // L < -3.5, [-3.5, -3), ..., [2, 2.5), L >= 2.5.
+  static int ScaleBucket(int32_t log2_inv_scale_q16);
+  // From the code lengths (Q16 bits) of the left and upper neighbours
+  // (negative: none).
+  static int SurpriseClass(int32_t left_q16, int32_t up_q16);
+
+ private:
+  struct Offsets {
+    int64_t log2_scale_q26 = 0;  // added to log2 scale (subtracted from log2 inverse scale)
+    int64_t mean_q26 = 0;        // bins
+  };
+  struct Pending {
+    int context = 0;
+    int32_t top_log2_inv_scale = 0;
+  };
+  int width_ = 0, channels_ = 0, rows_ = 0;
+  std::vector<Offsets> offsets_;       // [channel][context]
+  std::vector<Pending> pending_;       // [tile]
+  std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][channel][x], previous and current row
+};
+
+}  // namespace picnic
+
+#endif  // PICNIC_CODEC_RECALIBRATION_H_
