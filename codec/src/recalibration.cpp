@@ -64,9 +64,13 @@ void Recalibration::StartRow() {
 }
 
 void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
+  // Channel 0: its left and upper neighbours' code lengths; channels 1 and
+  // 2: the code length of the same pixel's previous channel (measured
+  // better: 0.06-0.23 % smaller files on six photos/valid images than the
+  // neighbours of the same channel, and than both together).
   const size_t row = (static_cast<size_t>(tile) * channels_ + c) * width_;
-  const int32_t left = x > 0 ? bits_[1][row + x - 1] : -1;
-  const int32_t up = bits_[0][row + x];
+  const int32_t left = c > 0 ? bits_[1][row - width_ + x] : x > 0 ? bits_[1][row + x - 1] : -1;
+  const int32_t up = c > 0 ? -1 : bits_[0][row + x];
   const int top = Heaviest(*m);
   Pending& p = pending_[tile];
   p.top_log2_inv_scale = m->log2_inv_scales[top];

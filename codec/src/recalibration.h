@@ -19,8 +19,10 @@
 //       the outcomes fall in the tails more often than predicted (scales
 //       too narrow), g < 0 when they crowd the centre (too wide).
 // Per context (channel, the heaviest component's log2 inverse scale in
-// half-doublings, and how surprising the same channel's left and upper
-// neighbours in the tile were: their code lengths), a log2-scale offset
+// half-doublings, and how surprising the neighbourhood was: for channel 0
+// the code lengths of its left and upper neighbours in the tile, for
+// channels 1 and 2 that of the same pixel's previous channel), a log2-scale
+// offset
 // follows g and a mean offset follows u (scaled by the predicted scale) by
 // small fixed steps (stochastic approximation), and every component's
 // log2 inverse scale and mean get the context's offsets before the CDF is
@@ -55,7 +57,8 @@ class Recalibration {
   void Begin(int tiles, int width, int channels);
   // Called before the first subpixel of every row.
   void StartRow();
-  // Adds the offsets of (tile, x, c)'s context to the mixture.
+  // Adds the offsets of (tile, x, c)'s context to the mixture. Channels are
+  // coded in order: channel c > 0 after channel c - 1 of the same pixel.
   void Apply(int tile, int x, int c, IntSubpixelMixture* m);
   // After coding the subpixel Apply adjusted last for this tile: its coded
   // interval [lower, upper) out of 2^precision (12..16).
