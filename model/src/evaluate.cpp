@@ -127,20 +127,41 @@ torch::Tensor PixelNllBits(PixelCnn& model, const torch::Tensor& images_uint8, c
   // The same arithmetic as the codec's ToUnit() (codec/src/mixture.cpp), in
   // double, so that bin edges are where the CDF builder puts them.
   torch::Tensor x = images_uint8.to(torch::kFloat64) * (2.0 / 255.0) - 1.0;  // [B, 3, H, W]
-  // The float64 loss keeps a dozen [B, 3, K, rows, W] intermediates alive;
-  // over a whole photo that is gigabytes, so go a band of rows at a time.
-  constexpr int64_t kLossPixelsPerChunk = 1 << 16;
-  const int64_t rows = std::max<int64_t>(1, kLossPixelsPerChunk / (w * b));
-  std::vector<torch::Tensor> bands;
-  for (int64_t y = 0; y < h; y += rows) {
-    const int64_t n = std::min<int64_t>(rows, h - y);
-    bands.push_back(DiscretizedMixLogisticNll(x.narrow(2, y, n), params.narrow(2, y, n).to(torch::kFloat64),
-                                              color_channels));  // [B, n, W] nats
+  // Items with per-image parameters are scored pixel by pixel
+  // (AdaptedNllBits); the others by the tensor loss.
+  auto adapted = [&](int64_t i) {
+    return i < static_cast<int64_t>(adaptations.size()) && adaptations[i] && !adaptations[i]->empty();
+  };
+  std::vector<int64_t> plain;
+  for (int64_t i = 0; i < b; ++i) {
+    if (!adapted(i)) plain.push_back(i);
   }
-  torch::Tensor bits = torch::cat(bands, 1) / std::log(2.0);
-  for (int64_t i = 0; i < static_cast<int64_t>(adaptations.size()) && i < b; ++i) {
-    if (adaptations[i] && !adaptations[i]->empty())
-      AdaptedNllBits(params[i], images_uint8[i], color_channels, *adaptations[i], bits[i]);
+  torch::Tensor bits = torch::zeros({b, h, w}, torch::kFloat64);
+  if (!plain.empty()) {
+    const bool all = static_cast<int64_t>(plain.size()) == b;
+    const torch::Tensor index = torch::tensor(plain, torch::kLong);
+    const torch::Tensor xp = all ? x : x.index_select(0, index);
+    const torch::Tensor pp = all ? params : params.index_select(0, index);
+    // The float64 loss keeps a dozen [B, 3, K, rows, W] intermediates alive;
+    // over a whole photo that is gigabytes, so go a band of rows at a time.
+    constexpr int64_t kLossPixelsPerChunk = 1 << 16;
+    const int64_t n_plain = static_cast<int64_t>(plain.size());
+    const int64_t rows = std::max<int64_t>(1, kLossPixelsPerChunk / (w * n_plain));
+    std::vector<torch::Tensor> bands;
+    for (int64_t y = 0; y < h; y += rows) {
+      const int64_t n = std::min<int64_t>(rows, h - y);
+      bands.push_back(DiscretizedMixLogisticNll(xp.narrow(2, y, n), pp.narrow(2, y, n).to(torch::kFloat64),
+                                                color_channels));  // [B', n, W] nats
+    }
+    const torch::Tensor plain_bits = torch::cat(bands, 1) / std::log(2.0);
+    if (all) {
+      bits = plain_bits;
+    } else {
+      bits.index_copy_(0, index, plain_bits);
+    }
+  }
+  for (int64_t i = 0; i < b; ++i) {
+    if (adapted(i)) AdaptedNllBits(params[i], images_uint8[i], color_channels, *adaptations[i], bits[i]);
   }
   if (!extents.empty()) bits.mul_(padded.mask.narrow(2, 0, h).narrow(3, 0, w).squeeze(1).to(torch::kFloat64));
   return bits;

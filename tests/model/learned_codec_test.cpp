@@ -182,6 +182,18 @@ TEST_CASE("learned codec: the NLL with a file's per-image parameters matches the
   auto whole_plain = EvaluateImage(loaded->model, image);
   REQUIRE(whole_plain.ok());
   CHECK(whole->front().nll_bits < whole_plain->nll_bits - 0.5 * nll_saving);
+  // In one batch with an image without parameters (same size: one forward
+  // pass), each image gets exactly what it gets alone.
+  Image other = image;
+  for (auto& p : other.pixels) p = static_cast<uint8_t>(255 - p);
+  ev.model_params = {{}, info->model_params, {}};
+  auto mixed = EvaluateImages(loaded->model, {other, image, other}, ev);
+  REQUIRE(mixed.ok());
+  auto other_alone = EvaluateImage(loaded->model, other);
+  REQUIRE(other_alone.ok());
+  CHECK((*mixed)[0].nll_bits == Approx(other_alone->nll_bits).epsilon(1e-6));
+  CHECK((*mixed)[1].nll_bits == Approx(whole->front().nll_bits).epsilon(1e-6));
+  CHECK((*mixed)[2].nll_bits == Approx(other_alone->nll_bits).epsilon(1e-6));
   // Damaged parameters, or parameters for another channel count, are refused.
   std::vector<uint8_t> bad = info->model_params;
   bad[0] = 9;
