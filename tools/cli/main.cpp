@@ -34,8 +34,10 @@ int main(int argc, char** argv) {
   std::string kernels;
   for (picnic::KernelPath p : picnic::AvailableKernelPaths()) kernels += std::string(" ") + picnic::KernelPathName(p);
   app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString() +
-                                        "\nfile format 1.2: reads any 1.x file; writes 1.0, or 1.1 with metadata, or 1.2 "
-                                        "with per-image model parameters (compress -e 2, 3)\n" +
+                                        "\nfile format 1.5: reads any 1.x file; writes the lowest minor its fields need (1.1 "
+                                        "metadata, 1.2 per-image model parameters, 1.3 tile modes, 1.4 an exact "
+                                        "enlargement) and, with the exact engine, flag bit 3 (1.5: online "
+                                        "recalibration; compress --no-recalibrate leaves it out)\n" +
                                         "exact engine arithmetic: " + std::to_string(picnic::kEngineArithmeticVersion) +
                                         "\nengine kernel paths on this CPU:" + kernels);
   app.require_subcommand(1);
