@@ -22,6 +22,18 @@ namespace {
 using engine_test::ShippedWeights;
 using engine_test::TestImage;
 
+// The engine on weights `w` with kernel path `p`, whatever the file asks for
+// (the test keeps `w` alive).
+ModelProvider ProviderOnPath(const IntWeights& w, KernelPath p) {
+  return [&w, p](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+    EngineOptions eo;
+    eo.use_default_kernel = false;
+    eo.kernel = p;
+    PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
+    return std::unique_ptr<ProbabilityModel>(std::move(m));
+  };
+}
+
 // Encodes `img` with one kernel path and returns the file and the layer hashes.
 struct Coded {
   std::vector<uint8_t> file;
@@ -229,13 +241,7 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       for (KernelPath p : AvailableKernelPaths()) {
         INFO("path " << KernelPathName(p));
         DecodeOptions d;
-        d.provider = [&](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
-          EngineOptions eo;
-          eo.use_default_kernel = false;
-          eo.kernel = p;
-          PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
-          return std::unique_ptr<ProbabilityModel>(std::move(m));
-        };
+        d.provider = ProviderOnPath(w, p);
         auto back = Decode(file->data(), file->size(), d);
         REQUIRE(back.ok());
         CHECK(back->pixels == img.pixels);
@@ -318,13 +324,7 @@ TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays 
           INFO("path " << KernelPathName(p) << ", " << threads << " threads");
           DecodeOptions d;
           d.threads = threads;
-          d.provider = [&](const std::string&, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
-            EngineOptions eo;
-            eo.use_default_kernel = false;
-            eo.kernel = p;
-            PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<EngineModel> m, EngineModel::Create(w, eo));
-            return std::unique_ptr<ProbabilityModel>(std::move(m));
-          };
+          d.provider = ProviderOnPath(w, p);
           auto back = Decode(file->data(), file->size(), d);
           REQUIRE(back.ok());
           CHECK(back->pixels == img.pixels);
