@@ -323,7 +323,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
     for (int pass = 0; pass < 2 && !model_tiles.empty(); ++pass) {
       std::vector<TileRect> rects;
       for (uint64_t t : model_tiles) rects.push_back(grid.Tile(t));
-      std::vector<RangeEncoder> encoders(rects.size());
+      std::vector<RangeEncoder> encoders(rects.size(), RangeEncoder(options.cdf_precision));
       EncodeCoder coder{&encoders};
       PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, recalibrate));
       std::vector<uint64_t> stay;

@@ -2,14 +2,21 @@
 // rc), in the shape of tensorflow/compression's cc/lib/range_coder: a small
 // pure class, Encode(lower, upper, precision) / Decode(cdf, precision).
 //
-// State: 32-bit range kept in [2^24, 2^32) by emitting one byte at a time,
-// a 64-bit `low` whose bit 32 is a pending carry. A symbol with counts
-// [lower, upper) out of 2^precision narrows the range to
+// Two widths, chosen per stream by the largest precision it will use:
+// - narrow (precision <= 16, every file before the wide coder): a 32-bit
+//   range kept in [2^24, 2^32) by emitting one byte at a time, a 64-bit `low`
+//   whose bit 32 is a pending carry;
+// - wide (precision 17..24): the same scheme with a 56-bit window, range kept
+//   in [2^48, 2^56), carry at bit 56, so that a CDF of 2^24 counts leaves
+//   every symbol a range >= 2^24. A 16-bit CDF must give every symbol at
+//   least 1 of 65,536 counts (256 symbols: 0.4 % of the mass, about 0.15 % of
+//   a photograph's file); at 2^24 the floor costs nothing measurable.
+// A symbol with counts [lower, upper) out of 2^precision narrows the range to
 // (range >> precision) * (upper - lower); the symbol whose upper == 2^precision
 // also takes the rounding remainder, so no code space is wasted at the top.
-// With precision <= 16 and range >= 2^24 every symbol keeps a range >= 2^8,
-// and the rounding loss is below 2^-8 of the range (~1e-3 bits per symbol on
-// average).
+// Every symbol keeps a range of at least 2^(window - 8 - precision) (2^8 for
+// narrow at 16, 2^24 for wide at 24), and the rounding loss is below that
+// fraction of the range.
 //
 // Stream end: Finalize() picks the value in the final interval with the most
 // trailing zero bits and drops trailing zero bytes; the decoder reads zeros
@@ -23,16 +30,32 @@
 
 namespace picnic {
 
-// CDF precisions the coder supports: totals of 2^1 .. 2^16.
+// CDF precisions the coder supports: totals of 2^1 .. 2^24; up to 2^16 in a
+// narrow stream.
 constexpr int kRangeCoderMinPrecision = 1;
-constexpr int kRangeCoderMaxPrecision = 16;
+constexpr int kRangeCoderNarrowMaxPrecision = 16;
+constexpr int kRangeCoderMaxPrecision = 24;
+
+// The state of one stream's width (see above).
+struct RangeCoderWidth {
+  explicit RangeCoderWidth(int max_precision)
+      : window_bits(max_precision > kRangeCoderNarrowMaxPrecision ? 56 : 32),
+        top(uint64_t{1} << (window_bits - 8)),
+        window_mask((uint64_t{1} << window_bits) - 1) {}
+  int window_bits;       // 32 or 56
+  uint64_t top;          // renormalize below this range
+  uint64_t window_mask;  // the largest range
+};
 
 class RangeEncoder {
  public:
-  RangeEncoder() = default;
+  // A stream whose precisions are all <= max_precision: narrow up to 16
+  // (bytes identical to every earlier picnic), wide above.
+  explicit RangeEncoder(int max_precision = kRangeCoderNarrowMaxPrecision)
+      : width_(max_precision), range_(width_.window_mask) {}
 
   // Codes the symbol whose cumulative counts are [lower, upper).
-  // REQUIRES: kRangeCoderMinPrecision <= precision <= kRangeCoderMaxPrecision,
+  // REQUIRES: kRangeCoderMinPrecision <= precision <= the width's maximum,
   //           lower < upper <= 2^precision, Finalize() not yet called.
   void Encode(uint32_t lower, uint32_t upper, int precision);
 
@@ -45,8 +68,9 @@ class RangeEncoder {
  private:
   void ShiftLow();
 
-  uint64_t low_ = 0;            // bits [0, 32) window, bit 32 = carry
-  uint32_t range_ = 0xFFFFFFFFu;
+  RangeCoderWidth width_;
+  uint64_t low_ = 0;            // bits [0, window) window, bit `window` = carry
+  uint64_t range_;
   uint8_t cache_ = 0;           // last byte not yet written (may get a carry)
   uint64_t pending_ff_ = 0;     // 0xFF bytes after cache_, also awaiting carry
   bool have_cache_ = false;     // false until the first real byte exists
@@ -56,12 +80,13 @@ class RangeEncoder {
 
 class RangeDecoder {
  public:
-  // Decodes from [data, data + size). The caller keeps the bytes alive.
+  // Decodes from [data, data + size) a stream encoded with the same
+  // max_precision (its width). The caller keeps the bytes alive.
   // Reads past the end see zero bytes (that is how streams end, see above).
-  RangeDecoder(const uint8_t* data, size_t size);
+  RangeDecoder(const uint8_t* data, size_t size, int max_precision = kRangeCoderNarrowMaxPrecision);
 
   // Returns the symbol s with cdf[s] <= target < cdf[s + 1].
-  // REQUIRES: kRangeCoderMinPrecision <= precision <= kRangeCoderMaxPrecision;
+  // REQUIRES: kRangeCoderMinPrecision <= precision <= the width's maximum;
   //   cdf has num_symbols + 1 entries, cdf[0] == 0,
   //   cdf[num_symbols] == 2^precision, strictly increasing; 1 <= num_symbols.
   // Arbitrary input bytes give arbitrary symbols (in range), never UB; a
@@ -75,9 +100,9 @@ class RangeDecoder {
   // 2 * log2(num_symbols) calls, so a model's CDF never has to be tabulated.
   template <typename CdfFn>
   int DecodeWith(const CdfFn& cdf, int precision, int num_symbols = 256) {
-    const uint32_t r = range_ >> precision;
-    const uint32_t max_target = (uint32_t{1} << precision) - 1;
-    uint32_t target = code_ / r;
+    const uint64_t r = range_ >> precision;
+    const uint64_t max_target = (uint64_t{1} << precision) - 1;
+    uint64_t target = code_ / r;
     // Values in the top symbol's rounding remainder (and garbage) land here.
     if (target > max_target) target = max_target;
     // Largest s with cdf(s) <= target; cdf(0) == 0 <= target always holds.
@@ -122,9 +147,10 @@ class RangeDecoder {
 
   const uint8_t* data_;
   size_t size_;
+  RangeCoderWidth width_;
   uint64_t position_ = 0;
-  uint32_t range_ = 0xFFFFFFFFu;
-  uint32_t code_ = 0;  // value - low, < range_ for every valid stream
+  uint64_t range_;
+  uint64_t code_ = 0;  // value - low, < range_ for every valid stream; within the window
   uint32_t last_lower_ = 0, last_upper_ = 0;
   bool corrupt_ = false;
 };

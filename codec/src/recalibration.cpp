@@ -90,8 +90,9 @@ void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t uppe
   const int64_t total = int64_t{1} << precision;
   const int64_t u2 = static_cast<int64_t>(lower) + upper - total;  // 2T u, in [-T, T]
   const int64_t pr = static_cast<int64_t>(upper) - lower;           // T p, >= 1
-  // g = 12 u^2 - 1 + p^2 = (3 u2^2 + pr^2 - T^2) / T^2, in Q16 (|g| <= 3).
-  const int64_t g_q16 = fixed::RoundShift64((3 * u2 * u2 + pr * pr - total * total) * 65536, 2 * precision);
+  // g = 12 u^2 - 1 + p^2 = (3 u2^2 + pr^2 - T^2) / T^2, in Q16 (|g| <= 3):
+  // the numerator (< 2^51 at precision 24) shifted right by 2 precision - 16.
+  const int64_t g_q16 = fixed::RoundShift64(3 * u2 * u2 + pr * pr - total * total, 2 * precision - 16);
   o.log2_scale_q26 = Clamp64(o.log2_scale_q26 + g_q16 * kScaleRate, kMaxScaleQ26);
   // The mean moves by rate/1024 * 4u * scale bins; scale = 2^-L with L (the
   // heaviest component's log2 inverse scale) taken within [-3, 3]:

@@ -61,7 +61,7 @@ class Recalibration {
   // coded in order: channel c > 0 after channel c - 1 of the same pixel.
   void Apply(int tile, int x, int c, IntSubpixelMixture* m);
   // After coding the subpixel Apply adjusted last for this tile: its coded
-  // interval [lower, upper) out of 2^precision (12..16).
+  // interval [lower, upper) out of 2^precision (12..24).
   void Update(int tile, int x, int c, uint32_t lower, uint32_t upper, int precision);
 
   // The heaviest component's log2 inverse scale L (Q16) in half-doublings:

@@ -156,7 +156,7 @@ TEST_CASE("cdf: non-finite or unusable parameters are errors, not crashes", "[cd
   none.mixture.num_mixtures = kMaxMixtures + 1;
   CHECK(BuildCdf(none, 16, cdf).code() == StatusCode::kModelError);
   CHECK(BuildCdf(OneLogistic(0.f, 0.f), 11, cdf).code() == StatusCode::kInvalidArgument);
-  CHECK(BuildCdf(OneLogistic(0.f, 0.f), 17, cdf).code() == StatusCode::kInvalidArgument);
+  CHECK(BuildCdf(OneLogistic(0.f, 0.f), 25, cdf).code() == StatusCode::kInvalidArgument);
 
   Distribution counts;
   counts.kind = Distribution::Kind::kCounts;

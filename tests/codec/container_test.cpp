@@ -206,7 +206,7 @@ TEST_CASE("container: each malformed file gets its own error", "[container]") {
     FixHeaderCrc(b);
     CHECK(ParseCode(b) == StatusCode::kCorrupt);
     b = good;
-    b[kPrecisionAt] = 20;
+    b[kPrecisionAt] = 25;
     FixHeaderCrc(b);
     CHECK(ParseCode(b) == StatusCode::kCorrupt);
     b = good;

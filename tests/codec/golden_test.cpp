@@ -67,6 +67,14 @@ std::vector<Golden> GoldenSet() {
     set.push_back({"rgb_21x10_tiles8_batch4_p12.pnc", img, 8, 4, 12});
   }
   {
+    // The wide range coder (precision above 16, the default from
+    // 2026-12-02), alpha included: several tiles, two batches.
+    Image img = MakeImage(19, 11, ChannelLayout::kRgba);
+    uint32_t state = 2612;
+    for (auto& p : img.pixels) p = static_cast<uint8_t>(60 + Lcg(state) % 40);
+    set.push_back({"rgba_19x11_tiles8_batch3_p24.pnc", img, 8, 3, 24});
+  }
+  {
     // Format 1.3, mode 1: flat blocks and a repeated glyph beside noise, in
     // RGBA: the encoder keeps the whole image as one synthetic tile. (A file
     // mixing all three modes tile by tile: tile_modes_test.cpp.)
@@ -173,6 +181,7 @@ TEST_CASE("golden: files decode to the expected pixels", "[golden]") {
     CHECK(info->height == g.image.height);
     CHECK(info->layout == g.image.layout);
     CHECK(info->model_name == "histogram");
+    CHECK(info->cdf_precision == g.cdf_precision);
     CHECK(info->synthetic_tiles == g.synthetic_tiles);
     CHECK(info->deflate_tiles == g.deflate_tiles);
     CHECK(info->replication_x == g.replication_x);

@@ -232,7 +232,7 @@ TEST_CASE("picnic: invalid options and images are rejected", "[picnic]") {
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);
   opt = EncodeOptions();
   opt.choose_tile_modes = false;
-  opt.cdf_precision = 20;
+  opt.cdf_precision = 25;
   CHECK(Encode(img, opt).status().code() == StatusCode::kInvalidArgument);
   opt = EncodeOptions();
   opt.choose_tile_modes = false;

@@ -38,9 +38,11 @@ struct Coded {
   double ideal_bits = 0;
 };
 
+// max_precision picks the stream's width: narrow up to 16, wide above.
 Coded EncodeAll(const std::vector<const std::vector<uint32_t>*>& cdfs,
-                const std::vector<int>& precisions, const std::vector<int>& symbols) {
-  RangeEncoder enc;
+                const std::vector<int>& precisions, const std::vector<int>& symbols,
+                int max_precision = kRangeCoderNarrowMaxPrecision) {
+  RangeEncoder enc(max_precision);
   Coded out;
   for (size_t i = 0; i < symbols.size(); ++i) {
     const auto& cdf = *cdfs[i];
@@ -53,71 +55,80 @@ Coded EncodeAll(const std::vector<const std::vector<uint32_t>*>& cdfs,
 }
 
 TEST_CASE("range coder: empty stream is empty and decodes nothing", "[range_coder]") {
-  RangeEncoder enc;
-  enc.Finalize();
-  CHECK(enc.bytes().empty());
-  RangeDecoder dec(nullptr, 0);
-  CHECK_FALSE(dec.corrupt());
+  for (int max_precision : {kRangeCoderNarrowMaxPrecision, kRangeCoderMaxPrecision}) {
+    RangeEncoder enc(max_precision);
+    enc.Finalize();
+    CHECK(enc.bytes().empty());
+    RangeDecoder dec(nullptr, 0, max_precision);
+    CHECK_FALSE(dec.corrupt());
+  }
 }
 
-TEST_CASE("range coder: random CDFs round trip at every precision", "[range_coder]") {
+TEST_CASE("range coder: random CDFs round trip at every precision, both widths", "[range_coder]") {
   std::mt19937 rng(1234);
-  for (int precision = 1; precision <= kRangeCoderMaxPrecision; ++precision) {
-    for (int n : {2, 3, 17, 256}) {
-      if (n > (1 << precision)) continue;
-      std::vector<std::vector<uint32_t>> tables;
-      for (int t = 0; t < 8; ++t) tables.push_back(RandomCdf(rng, n, precision));
-      std::vector<const std::vector<uint32_t>*> cdfs;
-      std::vector<int> precisions, symbols;
-      const int count = 2000;
-      for (int i = 0; i < count; ++i) {
-        const auto& cdf = tables[rng() % tables.size()];
-        cdfs.push_back(&cdf);
-        precisions.push_back(precision);
-        symbols.push_back(Sample(rng, cdf));
+  // Narrow streams up to 16; wide streams at every precision (a wide stream
+  // may code low precisions too).
+  for (int max_precision : {kRangeCoderNarrowMaxPrecision, kRangeCoderMaxPrecision}) {
+    for (int precision = 1; precision <= max_precision; ++precision) {
+      for (int n : {2, 3, 17, 256}) {
+        if (n > (1 << precision)) continue;
+        std::vector<std::vector<uint32_t>> tables;
+        for (int t = 0; t < 8; ++t) tables.push_back(RandomCdf(rng, n, precision));
+        std::vector<const std::vector<uint32_t>*> cdfs;
+        std::vector<int> precisions, symbols;
+        const int count = 2000;
+        for (int i = 0; i < count; ++i) {
+          const auto& cdf = tables[rng() % tables.size()];
+          cdfs.push_back(&cdf);
+          precisions.push_back(precision);
+          symbols.push_back(Sample(rng, cdf));
+        }
+        const Coded coded = EncodeAll(cdfs, precisions, symbols, max_precision);
+        RangeDecoder dec(coded.bytes.data(), coded.bytes.size(), max_precision);
+        int mismatches = 0;
+        for (int i = 0; i < count; ++i) {
+          if (dec.Decode(cdfs[i]->data(), precision, n) != symbols[i]) ++mismatches;
+        }
+        INFO("precision " << precision << ", " << n << " symbols, " << (max_precision > 16 ? "wide" : "narrow"));
+        CHECK(mismatches == 0);
+        CHECK_FALSE(dec.corrupt());
+        CHECK(dec.position() >= coded.bytes.size());
       }
-      const Coded coded = EncodeAll(cdfs, precisions, symbols);
-      RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
-      int mismatches = 0;
-      for (int i = 0; i < count; ++i) {
-        if (dec.Decode(cdfs[i]->data(), precision, n) != symbols[i]) ++mismatches;
-      }
-      INFO("precision " << precision << ", " << n << " symbols");
-      CHECK(mismatches == 0);
-      CHECK_FALSE(dec.corrupt());
-      CHECK(dec.position() >= coded.bytes.size());
     }
   }
 }
 
 TEST_CASE("range coder: precision may change from symbol to symbol", "[range_coder]") {
-  std::mt19937 rng(99);
-  std::vector<std::vector<uint32_t>> tables;
-  std::vector<int> table_precision;
-  for (int p = 12; p <= 16; ++p) {
-    tables.push_back(RandomCdf(rng, 256, p));
-    table_precision.push_back(p);
+  for (int max_precision : {kRangeCoderNarrowMaxPrecision, kRangeCoderMaxPrecision}) {
+    std::mt19937 rng(99);
+    std::vector<std::vector<uint32_t>> tables;
+    std::vector<int> table_precision;
+    for (int p = 12; p <= max_precision; ++p) {
+      tables.push_back(RandomCdf(rng, 256, p));
+      table_precision.push_back(p);
+    }
+    std::vector<const std::vector<uint32_t>*> cdfs;
+    std::vector<int> precisions, symbols;
+    for (int i = 0; i < 20000; ++i) {
+      const size_t t = rng() % tables.size();
+      cdfs.push_back(&tables[t]);
+      precisions.push_back(table_precision[t]);
+      symbols.push_back(Sample(rng, tables[t]));
+    }
+    const Coded coded = EncodeAll(cdfs, precisions, symbols, max_precision);
+    RangeDecoder dec(coded.bytes.data(), coded.bytes.size(), max_precision);
+    bool all_equal = true;
+    for (size_t i = 0; i < symbols.size(); ++i) {
+      all_equal &= dec.Decode(cdfs[i]->data(), precisions[i]) == symbols[i];
+    }
+    INFO("max precision " << max_precision);
+    CHECK(all_equal);
+    CHECK_FALSE(dec.corrupt());
   }
-  std::vector<const std::vector<uint32_t>*> cdfs;
-  std::vector<int> precisions, symbols;
-  for (int i = 0; i < 20000; ++i) {
-    const size_t t = rng() % tables.size();
-    cdfs.push_back(&tables[t]);
-    precisions.push_back(table_precision[t]);
-    symbols.push_back(Sample(rng, tables[t]));
-  }
-  const Coded coded = EncodeAll(cdfs, precisions, symbols);
-  RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
-  bool all_equal = true;
-  for (size_t i = 0; i < symbols.size(); ++i) {
-    all_equal &= dec.Decode(cdfs[i]->data(), precisions[i]) == symbols[i];
-  }
-  CHECK(all_equal);
-  CHECK_FALSE(dec.corrupt());
 }
 
 TEST_CASE("range coder: extreme distributions", "[range_coder]") {
-  for (int precision = 12; precision <= 16; ++precision) {
+  for (int precision = 12; precision <= kRangeCoderMaxPrecision; ++precision) {
     const uint32_t total = uint32_t{1} << precision;
     // Symbol 7 holds all mass but one count per other symbol.
     std::vector<uint32_t> peaked(257);
@@ -148,8 +159,8 @@ TEST_CASE("range coder: extreme distributions", "[range_coder]") {
         }
       }
     }
-    const Coded coded = EncodeAll(cdfs, precisions, symbols);
-    RangeDecoder dec(coded.bytes.data(), coded.bytes.size());
+    const Coded coded = EncodeAll(cdfs, precisions, symbols, precision);
+    RangeDecoder dec(coded.bytes.data(), coded.bytes.size(), precision);
     bool all_equal = true;
     for (size_t i = 0; i < symbols.size(); ++i) {
       all_equal &= dec.Decode(cdfs[i]->data(), precision) == symbols[i];
@@ -180,53 +191,54 @@ TEST_CASE("range coder: extreme distributions", "[range_coder]") {
   CHECK(all_equal);
 }
 
-TEST_CASE("range coder: long stream is within 0.1% of the ideal size", "[range_coder]") {
-  std::mt19937 rng(2024);
-  const int precision = 16;
-  std::vector<std::vector<uint32_t>> tables;
-  for (int t = 0; t < 32; ++t) tables.push_back(RandomCdf(rng, 256, precision));
-  // A few skewed tables too: most mass on a handful of symbols, as in images.
-  for (int t = 0; t < 8; ++t) {
-    std::vector<uint32_t> cdf(257);
-    uint32_t acc = 0;
-    for (int s = 0; s < 256; ++s) {
-      cdf[s] = acc;
-      acc += (s % 64 == t) ? 4000 : 1;
+TEST_CASE("range coder: long stream is within 0.1% of the ideal size, both widths", "[range_coder]") {
+  for (int precision : {kRangeCoderNarrowMaxPrecision, kRangeCoderMaxPrecision}) {
+    std::mt19937 rng(2024);
+    std::vector<std::vector<uint32_t>> tables;
+    for (int t = 0; t < 32; ++t) tables.push_back(RandomCdf(rng, 256, precision));
+    // A few skewed tables too: most mass on a handful of symbols, as in images.
+    for (int t = 0; t < 8; ++t) {
+      std::vector<uint32_t> cdf(257);
+      uint32_t acc = 0;
+      for (int s = 0; s < 256; ++s) {
+        cdf[s] = acc;
+        acc += (s % 64 == t) ? 4000 : 1;
+      }
+      cdf[256] = acc;
+      // Total 2^precision exactly: stretch the last symbol.
+      cdf[256] = 1u << precision;
+      tables.push_back(cdf);
     }
-    cdf[256] = acc;
-    // Rescale to 2^16 exactly: stretch the last symbol.
-    cdf[256] = 1u << precision;
-    tables.push_back(cdf);
-  }
-  const int count = 4000000;
-  RangeEncoder enc;
-  double ideal_bits = 0;
-  std::vector<uint16_t> symbols(count);
-  std::vector<uint8_t> which(count);
-  for (int i = 0; i < count; ++i) {
-    which[i] = static_cast<uint8_t>(rng() % tables.size());
-    const auto& cdf = tables[which[i]];
-    const int s = Sample(rng, cdf);
-    symbols[i] = static_cast<uint16_t>(s);
-    enc.Encode(cdf[s], cdf[s + 1], precision);
-    ideal_bits += IdealBits(cdf, s);
-  }
-  enc.Finalize();
-  const double coded_bits = enc.bytes().size() * 8.0;
-  const double overhead = coded_bits / ideal_bits - 1.0;
-  WARN("range coder overhead on " << count << " symbols: " << coded_bits << " coded bits vs "
-                                  << ideal_bits << " ideal = " << overhead * 100.0 << "% ("
-                                  << (coded_bits - ideal_bits) / count << " bits/symbol)");
-  CHECK(coded_bits >= ideal_bits - 32);
-  CHECK(coded_bits <= ideal_bits * 1.001 + 64);
+    const int count = 4000000;
+    RangeEncoder enc(precision);
+    double ideal_bits = 0;
+    std::vector<uint16_t> symbols(count);
+    std::vector<uint8_t> which(count);
+    for (int i = 0; i < count; ++i) {
+      which[i] = static_cast<uint8_t>(rng() % tables.size());
+      const auto& cdf = tables[which[i]];
+      const int s = Sample(rng, cdf);
+      symbols[i] = static_cast<uint16_t>(s);
+      enc.Encode(cdf[s], cdf[s + 1], precision);
+      ideal_bits += IdealBits(cdf, s);
+    }
+    enc.Finalize();
+    const double coded_bits = enc.bytes().size() * 8.0;
+    const double overhead = coded_bits / ideal_bits - 1.0;
+    WARN("range coder overhead at precision " << precision << " on " << count << " symbols: " << coded_bits << " coded bits vs "
+                                    << ideal_bits << " ideal = " << overhead * 100.0 << "% ("
+                                    << (coded_bits - ideal_bits) / count << " bits/symbol)");
+    CHECK(coded_bits >= ideal_bits - 32);
+    CHECK(coded_bits <= ideal_bits * 1.001 + 64);
 
-  RangeDecoder dec(enc.bytes().data(), enc.bytes().size());
-  int mismatches = 0;
-  for (int i = 0; i < count; ++i) {
-    mismatches += dec.Decode(tables[which[i]].data(), precision) != symbols[i];
+    RangeDecoder dec(enc.bytes().data(), enc.bytes().size(), precision);
+    int mismatches = 0;
+    for (int i = 0; i < count; ++i) {
+      mismatches += dec.Decode(tables[which[i]].data(), precision) != symbols[i];
+    }
+    CHECK(mismatches == 0);
+    CHECK_FALSE(dec.corrupt());
   }
-  CHECK(mismatches == 0);
-  CHECK_FALSE(dec.corrupt());
 }
 
 TEST_CASE("range coder: arbitrary and truncated bytes decode safely", "[range_coder]") {
@@ -235,21 +247,29 @@ TEST_CASE("range coder: arbitrary and truncated bytes decode safely", "[range_co
   std::vector<uint32_t> peaked(257);
   for (int s = 0; s <= 256; ++s) peaked[s] = s == 0 ? 0 : (1u << 16) - (256 - s);
 
-  // Garbage, including all-0xFF (code value at the very top).
-  int corrupt_seen = 0;
-  for (int trial = 0; trial < 200; ++trial) {
-    std::vector<uint8_t> bytes(rng() % 64);
-    for (auto& b : bytes) b = trial == 0 ? 0xFF : static_cast<uint8_t>(rng());
-    RangeDecoder dec(bytes.data(), bytes.size());
-    for (int i = 0; i < 5000; ++i) {
-      const int s = dec.Decode(i % 2 ? cdf.data() : peaked.data(), 16);
-      REQUIRE(s >= 0);
-      REQUIRE(s < 256);
+  // Garbage, including all-0xFF (code value at the very top), in narrow
+  // streams at precision 16 and wide ones at 24.
+  std::vector<uint32_t> cdf24 = RandomCdf(rng, 256, 24);
+  std::vector<uint32_t> peaked24(257);
+  for (int s = 0; s <= 256; ++s) peaked24[s] = s == 0 ? 0 : (1u << 24) - (256 - s);
+  for (int precision : {16, 24}) {
+    int corrupt_seen = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<uint8_t> bytes(rng() % 64);
+      for (auto& b : bytes) b = trial == 0 ? 0xFF : static_cast<uint8_t>(rng());
+      RangeDecoder dec(bytes.data(), bytes.size(), precision);
+      for (int i = 0; i < 5000; ++i) {
+        const std::vector<uint32_t>& c = precision == 16 ? (i % 2 ? cdf : peaked) : (i % 2 ? cdf24 : peaked24);
+        const int s = dec.Decode(c.data(), precision);
+        REQUIRE(s >= 0);
+        REQUIRE(s < 256);
+      }
+      corrupt_seen += dec.corrupt();
     }
-    corrupt_seen += dec.corrupt();
+    // All-0xFF is impossible for an encoder to produce.
+    INFO("precision " << precision);
+    CHECK(corrupt_seen >= 1);
   }
-  // All-0xFF is impossible for an encoder to produce.
-  CHECK(corrupt_seen >= 1);
 
   // Truncations of a real stream: every prefix decodes without incident.
   RangeEncoder enc;

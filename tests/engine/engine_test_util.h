@@ -4,7 +4,9 @@
 #define PICNIC_TESTS_ENGINE_TEST_UTIL_H_
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "picnic/engine.h"
 #include "picnic/image.h"
@@ -16,6 +18,19 @@ inline IntWeights ShippedWeights(const std::string& name) {
   auto w = LoadIntWeights(std::string(PICNIC_SOURCE_DIR) + "/weights/" + name + ".pnq");
   REQUIRE(w.ok());
   return std::move(w).value();
+}
+
+// The kernel paths on which the tests that decode many files decode them:
+// every path this CPU has, or, with PICNIC_TEST_KERNEL_PATHS=ends, only the
+// scalar one and the best one. The sanitizer build's ctest sets it (a decode
+// there runs about 15 times slower); the tests that compare every path's
+// layers and files ("every kernel path computes the same layers and files",
+// the row-at-once and extreme-image tests) take every path in every build.
+inline std::vector<KernelPath> DecodeKernelPaths() {
+  std::vector<KernelPath> paths = AvailableKernelPaths();
+  const char* env = std::getenv("PICNIC_TEST_KERNEL_PATHS");
+  if (env != nullptr && std::string(env) == "ends" && paths.size() > 2) paths = {paths.front(), paths.back()};
+  return paths;
 }
 
 inline uint32_t Next(uint32_t& s) {

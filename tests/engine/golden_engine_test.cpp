@@ -29,6 +29,7 @@ struct Golden {
   int effort = 1;
   uint64_t model_params_bytes = 0;  // format 1.2: the encoder's per-image parameters
   bool recalibrate = false;         // format 1.5: online recalibration
+  int precision = 16;               // above 16: the wide range coder (2026-12-02)
 };
 
 std::vector<Golden> GoldenSet() {
@@ -63,6 +64,17 @@ std::vector<Golden> GoldenSet() {
        32, 3, 1, 0, true},
       {"cifar10_32k_recal_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 38), 16, 2, 1, 0,
        true},
+      // CDFs of 2^24 counts in the wide range coder (codec/src/range_coder.h)
+      // and the photo weights shipped with it (3cd1c3e70cc983a8; cifar10
+      // unchanged): the defaults from 2026-12-02.
+      {"photo3cd1_p24_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 39), 16, 4, 1, 0, true,
+       24},
+      {"photo3cd1_p24_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 40), 64, 0, 1, 0, true, 24},
+      {"photo3cd1_p24_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 41), 8, 3, 1, 0, true, 24},
+      {"photo3cd1_p24_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 42),
+       32, 3, 1, 0, true, 24},
+      {"cifar10_32k_p24_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 43), 16, 2, 1, 0,
+       true, 24},
   };
 }
 
@@ -84,6 +96,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.tiles_per_batch = g.tiles_per_batch;
       opt.effort = g.effort;
       opt.recalibrate = g.recalibrate;
+      opt.cdf_precision = g.precision;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
       std::ofstream(GoldenPath(g.file), std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()),
@@ -98,10 +111,11 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     CHECK(info->model_params_bytes == g.model_params_bytes);
     CHECK(info->format_minor == (g.model_params_bytes > 0 ? 2 : 0));
     CHECK(info->recalibrated == g.recalibrate);
+    CHECK(info->cdf_precision == g.precision);
     // Which weights made it: the shipped ones (or, after they are replaced,
     // their kept predecessor with this fingerprint).
     if (info->model_fingerprint != w.fingerprint) WARN(g.file << " was made with earlier shipped weights");
-    for (KernelPath p : AvailableKernelPaths()) {
+    for (KernelPath p : engine_test::DecodeKernelPaths()) {
       INFO("path " << KernelPathName(p));
       DecodeOptions d;
       d.threads = 2;

@@ -275,18 +275,22 @@ inline FuzzCdf CodecCdf(ByteReader& in, int precision) {
 // Decodes symbols from arbitrary bytes with CDFs taken from the input: every
 // symbol is in range and nothing reads out of bounds. Then the decoded
 // symbols, encoded again, must decode to themselves from a clean stream.
+// The first byte: bits 0-1 the number of CDFs less one, bit 2 a wide stream
+// (precisions up to 24; narrow: up to 16).
 inline void CheckRangeDecoder(const uint8_t* data, size_t size) {
   ByteReader in(data, size);
-  const int num_cdfs = 1 + in.U8() % 4;
+  const uint8_t head = in.U8();
+  const int num_cdfs = 1 + head % 4;
+  const int max_precision = (head & 4) ? kRangeCoderMaxPrecision : kRangeCoderNarrowMaxPrecision;
   std::vector<FuzzCdf> cdfs;
   for (int i = 0; i < num_cdfs; ++i) {
     const uint8_t kind = in.U8();
     if (kind & 1) {
-      const int precision = kMinCdfPrecision + (kind >> 1) % (kMaxCdfPrecision - kMinCdfPrecision + 1);
+      const int max_codec = std::min(kMaxCdfPrecision, max_precision);
+      const int precision = kMinCdfPrecision + (kind >> 1) % (max_codec - kMinCdfPrecision + 1);
       cdfs.push_back(CodecCdf(in, precision));
     } else {
-      const int precision = kRangeCoderMinPrecision +
-                            (kind >> 1) % (kRangeCoderMaxPrecision - kRangeCoderMinPrecision + 1);
+      const int precision = kRangeCoderMinPrecision + (kind >> 1) % (max_precision - kRangeCoderMinPrecision + 1);
       cdfs.push_back(RawCdf(in, precision));
     }
   }
@@ -295,7 +299,7 @@ inline void CheckRangeDecoder(const uint8_t* data, size_t size) {
   // Enough symbols to run well past the end of the stream (zeros are read there).
   const size_t num_symbols = std::min<size_t>(4 * stream_size + 16, 1 << 14);
 
-  RangeDecoder decoder(stream, stream_size);
+  RangeDecoder decoder(stream, stream_size, max_precision);
   std::vector<int> symbols(num_symbols);
   for (size_t i = 0; i < num_symbols; ++i) {
     const FuzzCdf& c = cdfs[i % cdfs.size()];
@@ -304,14 +308,14 @@ inline void CheckRangeDecoder(const uint8_t* data, size_t size) {
     symbols[i] = s;
   }
 
-  RangeEncoder encoder;
+  RangeEncoder encoder(max_precision);
   for (size_t i = 0; i < num_symbols; ++i) {
     const FuzzCdf& c = cdfs[i % cdfs.size()];
     encoder.Encode(c.cdf[symbols[i]], c.cdf[symbols[i] + 1], c.precision);
   }
   encoder.Finalize();
   const std::vector<uint8_t>& clean = encoder.bytes();
-  RangeDecoder again(clean.data(), clean.size());
+  RangeDecoder again(clean.data(), clean.size(), max_precision);
   for (size_t i = 0; i < num_symbols; ++i) {
     const FuzzCdf& c = cdfs[i % cdfs.size()];
     PICNIC_FUZZ_CHECK(again.Decode(c.cdf.data(), c.precision, c.num_symbols) == symbols[i]);

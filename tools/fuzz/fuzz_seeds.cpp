@@ -46,12 +46,15 @@ int WriteCodecSeeds(const std::string& out) {
     ChannelLayout layout;
     int tile, batch, precision;
   };
+  // Precisions 12..16 (the narrow range coder) and 17..24 (the wide one);
+  // the first six also go through the tiny engine model below.
   const Case cases[] = {
       {1, 1, ChannelLayout::kRgb, 64, 0, 16},      {1, 1, ChannelLayout::kRgba, 0, 0, 12},
-      {3, 2, ChannelLayout::kGray, 64, 0, 16},     {7, 5, ChannelLayout::kGrayAlpha, 4, 2, 14},
-      {16, 9, ChannelLayout::kRgb, 8, 1, 16},      {20, 12, ChannelLayout::kRgb, 8, 3, 12},
+      {3, 2, ChannelLayout::kGray, 64, 0, 24},     {7, 5, ChannelLayout::kGrayAlpha, 4, 2, 14},
+      {16, 9, ChannelLayout::kRgb, 8, 1, 24},      {20, 12, ChannelLayout::kRgb, 8, 3, 12},
       {9, 17, ChannelLayout::kRgba, 5, 4, 15},     {33, 2, ChannelLayout::kGray, 16, 0, 13},
       {12, 12, ChannelLayout::kRgb, 0, 0, 16},     {6, 6, ChannelLayout::kRgba, 3, 12, 16},
+      {10, 7, ChannelLayout::kRgb, 4, 2, 20},      {8, 8, ChannelLayout::kRgba, 8, 0, 24},
   };
   int n = 0;
   for (const Case& c : cases) {
@@ -182,29 +185,32 @@ int WriteImageSeeds(const std::string& out) {
   return n;
 }
 
-// CheckRangeDecoder's input: [num_cdfs - 1] then per CDF a kind byte and its
-// parameters, then the stream. The stream here encodes random symbols drawn
-// from those CDFs, so the fuzzer starts from streams an encoder wrote.
+// CheckRangeDecoder's input: [num_cdfs - 1, plus 4 for a wide stream] then
+// per CDF a kind byte and its parameters, then the stream. The stream here
+// encodes random symbols drawn from those CDFs, so the fuzzer starts from
+// streams an encoder wrote. Variants 4-7 are wide streams (precisions to 24).
 int WriteRangeSeeds(const std::string& out) {
   int n = 0;
-  for (int variant = 0; variant < 4; ++variant) {
+  for (int variant = 0; variant < 8; ++variant) {
     std::mt19937 rng(static_cast<uint32_t>(variant + 7));
+    const bool wide = variant >= 4;
+    const int max_precision = wide ? picnic::kRangeCoderMaxPrecision : picnic::kRangeCoderNarrowMaxPrecision;
     std::vector<uint8_t> program;
     const int num_cdfs = 1 + variant % 4;
-    program.push_back(static_cast<uint8_t>(num_cdfs - 1));
+    program.push_back(static_cast<uint8_t>(num_cdfs - 1 + (wide ? 4 : 0)));
     for (int i = 0; i < num_cdfs; ++i) {
       if ((variant + i) % 2 == 0) {
-        // Raw weights at precision 16 - i (kind even: precision 1 + (kind >> 1) % 16).
-        program.push_back(static_cast<uint8_t>(2 * (15 - i)));
+        // Raw weights at precision max - i (kind even: precision 1 + (kind >> 1) % max).
+        program.push_back(static_cast<uint8_t>(2 * (max_precision - 1 - i)));
         program.push_back(static_cast<uint8_t>(255 - 40 * i));  // 256 - 40i symbols
         const int symbols = 256 - 40 * i;
         for (int s = 0; s < symbols; ++s) {
           program.push_back(static_cast<uint8_t>(s % 16 == 0 ? 200 : rng() % 5));
         }
       } else {
-        // The codec's builder (kind odd: precision 12 + (kind >> 1) % 5) on a
-        // two-component mixture.
-        program.push_back(static_cast<uint8_t>(1 + 2 * (4 - i % 5)));
+        // The codec's builder (kind odd: precision 12 + (kind >> 1) % (max - 11))
+        // on a two-component mixture, at precision max - i % 5.
+        program.push_back(static_cast<uint8_t>(1 + 2 * (max_precision - 12 - i % 5)));
         program.push_back(1);  // mixture
         program.push_back(2);
         for (float f : {0.3f, -0.2f, -2.5f, 1.0f, 0.4f, -3.0f}) {
@@ -221,12 +227,13 @@ int WriteRangeSeeds(const std::string& out) {
     for (int i = 0; i < parsed_cdfs; ++i) {
       const uint8_t kind = in.U8();
       if (kind & 1) {
-        cdfs.push_back(picnic::fuzz::CodecCdf(in, picnic::kMinCdfPrecision + (kind >> 1) % 5));
+        cdfs.push_back(picnic::fuzz::CodecCdf(
+            in, picnic::kMinCdfPrecision + (kind >> 1) % (max_precision - picnic::kMinCdfPrecision + 1)));
       } else {
-        cdfs.push_back(picnic::fuzz::RawCdf(in, 1 + (kind >> 1) % 16));
+        cdfs.push_back(picnic::fuzz::RawCdf(in, 1 + (kind >> 1) % max_precision));
       }
     }
-    picnic::RangeEncoder enc;
+    picnic::RangeEncoder enc(max_precision);
     for (int i = 0; i < 200; ++i) {
       const auto& c = cdfs[i % cdfs.size()];
       // Draw from the CDF itself, so the stream has typical length.
@@ -245,6 +252,7 @@ int WriteRangeSeeds(const std::string& out) {
 int CopyGolden(const std::string& source_dir, const std::string& out) {
   const char* names[] = {"gray_alpha_3x4.pnc",
                          "rgb_21x10_tiles8_batch4_p12.pnc",
+                         "rgba_19x11_tiles8_batch3_p24.pnc",  // the wide range coder
                          "rgb_7x5.pnc",
                          "rgba_1x1.pnc",
                          "modes_mixed_rgba_40x20_tiles16.pnc",  // synthetic v1 (mode 1), deflate, model

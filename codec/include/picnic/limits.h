@@ -9,10 +9,13 @@
 
 namespace picnic {
 
-// Named CDF precision: every CDF sums to 2^kDefaultCdfPrecision.
-constexpr int kDefaultCdfPrecision = 16;
+// Named CDF precision: every CDF sums to 2^kDefaultCdfPrecision. Files
+// before the wide range coder (2026-12-02) all have 16; precisions above 16
+// select the wide coder (codec/FORMAT.md), whose 2^24 lets the 256 symbols'
+// one-count floor cost nothing measurable.
+constexpr int kDefaultCdfPrecision = 24;
 constexpr int kMinCdfPrecision = 12;
-constexpr int kMaxCdfPrecision = 16;
+constexpr int kMaxCdfPrecision = 24;
 constexpr int kDefaultTileSize = 128;
 // When EncodeOptions::tiles_per_batch is 0 the encoder spreads the tiles
 // evenly over its threads, at most this many per batch (memory stays bounded
