@@ -106,8 +106,11 @@ bool IsKnownRawChunk(const std::string& type) {
   return false;
 }
 
-// Phase 1: reads the header and sets up the expansions. Returns false on a
-// libpng error (message in *errors). No C++ objects live in this frame.
+// Phase 1: reads the header (IHDR and the chunks before the image data).
+// Returns false on a libpng error (message in *errors). No C++ objects live
+// in this frame. Sets width, height, bit_depth and color_type only: the
+// caller checks them before PngSetUpExpansions, whose png_read_update_info
+// allocates (and clears) libpng's row buffers, a row of the claimed width.
 bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
   if (setjmp(png_jmpbuf(h->png))) return false;
   png_set_read_fn(h->png, reader, PngReadFn);
@@ -125,8 +128,13 @@ bool PngReadHeader(PngReadHandles* h, PngReader* reader, PngHeader* header) {
   int interlace = 0;
   png_get_IHDR(h->png, h->info, &header->width, &header->height, &header->bit_depth,
                &header->color_type, &interlace, nullptr, nullptr);
-  if (header->bit_depth > 8) return true;  // refused by the caller, with a clear code
+  return true;
+}
 
+// Phase 1b: the expansions to 8-bit gray, gray+alpha, RGB or RGBA; sets
+// channels and rowbytes. Returns false on a libpng error.
+bool PngSetUpExpansions(PngReadHandles* h, PngHeader* header) {
+  if (setjmp(png_jmpbuf(h->png))) return false;
   if (header->color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(h->png);
   if (header->color_type == PNG_COLOR_TYPE_GRAY && header->bit_depth < 8) {
     png_set_expand_gray_1_2_4_to_8(h->png);
@@ -265,20 +273,15 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
   if (header.bit_depth > 8) {
     return Status(StatusCode::kUnsupported, "16-bit PNG is not supported yet");
   }
-  if (header.channels < 1 || header.channels > 4) {
-    return Status(StatusCode::kUnsupported,
-                  "PNG with " + std::to_string(header.channels) + " channels is not supported");
-  }
-  PICNIC_RETURN_IF_ERROR(
-      CheckDimensions(header.width, header.height, header.channels, max_pixels, "PNG"));
-  if (header.rowbytes != static_cast<png_size_t>(header.width) * header.channels) {
-    return Status(StatusCode::kInternal, "libpng returned an unexpected row size");
-  }
+  // Everything below is decided from the header alone, before libpng
+  // allocates a row of the claimed width (a 60-byte file claiming 2^31 - 1
+  // pixels a row used to cost 2 GB and seconds before being refused).
   // Deflate expands at most 1032:1, so a file this small cannot hold the
   // pixels its header promises: fail now rather than allocate for them.
   // The bound uses the stored (pre-expansion) bits per pixel.
-  constexpr uint64_t kMaxInflateRatio = 1032;
   const int stored_channels = PngStoredChannels(header.color_type);  // libpng checked it
+  PICNIC_RETURN_IF_ERROR(CheckDimensions(header.width, header.height, stored_channels, max_pixels, "PNG"));
+  constexpr uint64_t kMaxInflateRatio = 1032;
   // pixels * channels < 2^62 (CheckDimensions), so this cannot overflow.
   const uint64_t stored_bytes =
       static_cast<uint64_t>(header.width) * header.height * stored_channels / 8 * header.bit_depth;
@@ -287,6 +290,16 @@ Result<Image> DecodePng(const uint8_t* data, size_t size, uint64_t max_pixels) {
                   "PNG of " + std::to_string(size) + " bytes is too short to hold a " +
                       std::to_string(header.width) + "x" + std::to_string(header.height) +
                       " image");
+  }
+  if (!PngSetUpExpansions(&h, &header)) return PngError(errors);
+  if (header.channels < 1 || header.channels > 4) {
+    return Status(StatusCode::kUnsupported,
+                  "PNG with " + std::to_string(header.channels) + " channels is not supported");
+  }
+  PICNIC_RETURN_IF_ERROR(
+      CheckDimensions(header.width, header.height, header.channels, max_pixels, "PNG"));
+  if (header.rowbytes != static_cast<png_size_t>(header.width) * header.channels) {
+    return Status(StatusCode::kInternal, "libpng returned an unexpected row size");
   }
   Image image;
   PICNIC_RETURN_IF_ERROR(AllocatePixels(&image, static_cast<int>(header.width),

@@ -246,8 +246,23 @@ TEST_CASE("PNG header claiming a huge image is refused", "[image_io]") {
   bytes[32] = crc;
   CHECK(Decode(bytes, uint64_t{1} << 28).status().code() == StatusCode::kLimitExceeded);
   // With no limit it must still fail cleanly, before allocating: a file this
-  // small cannot inflate to that many pixels.
+  // small cannot inflate to that many pixels. (Until 2026-12-02 libpng first
+  // allocated and cleared two rows of the claimed width: 2 GB and 14 s here.)
   CHECK(Decode(bytes, 0).status().code() == StatusCode::kTruncated);
+  // One row of 2^28 RGBA pixels, within the default pixel limit: refused
+  // the same way, before libpng's row buffers (2 GB) exist.
+  for (int i = 0; i < 8; ++i) bytes[16 + i] = 0;
+  bytes[16] = 0x10;  // width 2^28
+  bytes[23] = 1;     // height 1
+  bytes[25] = 6;     // colour type RGBA
+  const uint32_t crc2 = static_cast<uint32_t>(crc32(0, bytes.data() + 12, 17));
+  bytes[29] = crc2 >> 24;
+  bytes[30] = crc2 >> 16;
+  bytes[31] = crc2 >> 8;
+  bytes[32] = crc2;
+  auto strip = Decode(bytes, uint64_t{1} << 28);
+  CHECK(strip.status().code() == StatusCode::kTruncated);
+  CHECK(strip.status().message().find("too short") != std::string::npos);
 }
 
 TEST_CASE("palette PNG expands to RGB, or RGBA with tRNS", "[image_io]") {
