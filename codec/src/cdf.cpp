@@ -5,6 +5,7 @@
 #include <string>
 
 #include "picnic/limits.h"
+#include "pit_remap.h"
 
 namespace picnic {
 namespace {
@@ -191,6 +192,11 @@ Status MixtureProbabilities(const SubpixelMixture& m, double* pmf) {
 Status QuantizedCdf::Init(const Distribution& d, int precision) {
   PICNIC_RETURN_IF_ERROR(CheckPrecision(precision));
   precision_ = precision;
+  remap_ = nullptr;
+  if (++gen_ == 0) {  // after 2^32 Inits: forget every remembered F
+    std::fill(raw_gen_, raw_gen_ + kNumSymbols + 1, 0);
+    gen_ = 1;
+  }
   if (d.kind == Distribution::Kind::kCounts) {
     tabulated_ = true;
     return QuantizeCounts(d.counts, precision, table_);
@@ -260,17 +266,39 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
   return Status::Ok();
 }
 
-uint32_t QuantizedCdf::IntMixtureAt(int v) const {
-  const uint32_t total = uint32_t{1} << precision_;
-  if (v <= 0) return 0;
-  if (v >= kNumSymbols) return total;
+// F at bin v's lower edge, 0 < v < 256: Q31, <= 2^31.
+uint32_t QuantizedCdf::IntMixtureF(int v) const {
   const int32_t edge = v * 65536 - 32768;  // lower edge of bin v, Q16 bin units
   uint64_t s = 0;                          // < 16 * 2^24 * 2^31 = 2^59
   for (int k = 0; k < num_mixtures_; ++k)
     s += int_weights_[k] * fixed::SigmoidQ31(int_components_[k].T(edge));
-  const uint64_t f = s / int_weight_sum_;  // Q31, <= 2^31
+  return static_cast<uint32_t>(s / int_weight_sum_);
+}
+
+uint32_t QuantizedCdf::IntMixtureAt(int v) const {
+  const uint32_t total = uint32_t{1} << precision_;
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return total;
+  uint64_t f = IntMixtureF(v);
+  raw_f_[v] = static_cast<uint32_t>(f);
+  raw_gen_[v] = gen_;
+  if (remap_ != nullptr) f = PitRemap::Map(remap_, static_cast<uint32_t>(f));
   const uint64_t spare = total - kNumSymbols;
   return static_cast<uint32_t>(v) + static_cast<uint32_t>((f * spare) >> 31);
+}
+
+uint32_t QuantizedCdf::RawF(int v) const {
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return PitRemap::kOne;
+  return raw_gen_[v] == gen_ ? raw_f_[v] : IntMixtureF(v);
+}
+
+uint32_t QuantizedCdf::RawCount(int v) const {
+  const uint32_t total = uint32_t{1} << precision_;
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return total;
+  const uint64_t spare = total - kNumSymbols;
+  return static_cast<uint32_t>(v) + static_cast<uint32_t>((uint64_t{RawF(v)} * spare) >> 31);
 }
 
 Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {

@@ -45,14 +45,31 @@ class QuantizedCdf {
   uint32_t operator()(int v) const {
     return tabulated_ ? table_[v] : integer_ ? IntMixtureAt(v) : MixtureAt(v);
   }
+  // kIntMixture only, after Init: code with G(F) instead of F, G given by
+  // the knots of an online calibration map (pit_remap.h; nullptr: none).
+  void SetRemap(const uint32_t* knots) { remap_ = knots; }
+  // kIntMixture only: the mixture's F at bin v's lower edge (Q31; 0 at
+  // v = 0, 2^31 at v = 256) before the map, and the count operator() would
+  // give without it. Values operator() computed are remembered, so the
+  // coded value's two cost nothing after coding it.
+  uint32_t RawF(int v) const;
+  uint32_t RawCount(int v) const;
 
  private:
   uint32_t MixtureAt(int v) const;
   uint32_t IntMixtureAt(int v) const;
   Status InitInt(const IntSubpixelMixture& m);
 
+  uint32_t IntMixtureF(int v) const;
+
   bool tabulated_ = false;
   bool integer_ = false;
+  const uint32_t* remap_ = nullptr;
+  // F of the values asked since Init: raw_f_[v] is valid when
+  // raw_gen_[v] == gen_.
+  mutable uint32_t raw_f_[kNumSymbols + 1];
+  mutable uint32_t raw_gen_[kNumSymbols + 1] = {};
+  uint32_t gen_ = 0;
   uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
   uint64_t int_weight_sum_ = 0;
   IntLogistic int_components_[kMaxMixtures];

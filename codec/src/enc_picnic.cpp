@@ -282,6 +282,9 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   // Online recalibration (format 1.5) for a model whose mixtures allow it.
   const bool recalibrate = options.recalibrate && model->RecalibratesOnline();
   if (recalibrate) header.flags |= kFlagRecalibrated;
+  // And the online calibration map (format 1.6) on top.
+  const bool remap = recalibrate && options.calibration_map;
+  if (remap) header.flags |= kFlagCalibrationMap;
 
   // Which tiles to try in which mode (EncodeOptions::choose_tile_modes).
   std::vector<int> repeats(num_tiles, 0);
@@ -325,7 +328,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       for (uint64_t t : model_tiles) rects.push_back(grid.Tile(t));
       std::vector<RangeEncoder> encoders(rects.size(), RangeEncoder(options.cdf_precision));
       EncodeCoder coder{&encoders};
-      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, recalibrate));
+      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, recalibrate, remap));
       std::vector<uint64_t> stay;
       for (size_t i = 0; i < rects.size(); ++i) {
         const uint64_t t = model_tiles[i];
@@ -376,7 +379,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   if (!header.tile_modes.empty() &&
       std::none_of(header.tile_modes.begin(), header.tile_modes.end(), [](uint8_t m) { return m == kTileModel; })) {
     header.model_params.clear();
-    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated));
+    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap));
   }
   if (!choose) return WriteContainer(header, payloads);
   // The tiled file against the one-tile ones (exactly, in finish).

@@ -45,9 +45,11 @@ int Recalibration::SurpriseClass(int32_t left_q16, int32_t up_q16) {
   return c < 0 ? 0 : c >= kSurpriseClasses ? kSurpriseClasses - 1 : c;
 }
 
-void Recalibration::Begin(int tiles, int width, int channels) {
+void Recalibration::Begin(int tiles, int width, int channels, bool remap) {
   width_ = width;
   channels_ = channels;
+  remap_ = remap;
+  if (remap) pit_.Begin(channels * kScaleBuckets);
   rows_ = 0;
   offsets_.assign(static_cast<size_t>(channels) * kContexts, Offsets{});
   pending_.assign(static_cast<size_t>(tiles), Pending{});

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "picnic/mixture.h"
+#include "pit_remap.h"
 
 namespace picnic {
 
@@ -53,8 +54,10 @@ class Recalibration {
   static constexpr int64_t kMaxScaleQ26 = int64_t{2} << 26;
   static constexpr int64_t kMaxMeanQ26 = int64_t{4} << 26;
 
-  // A batch of `tiles` tiles at most `width` wide, `channels` colour channels.
-  void Begin(int tiles, int width, int channels);
+  // A batch of `tiles` tiles at most `width` wide, `channels` colour
+  // channels; with `remap` (format 1.6) also an online calibration map per
+  // channel and scale bucket (pit_remap.h).
+  void Begin(int tiles, int width, int channels, bool remap = false);
   // Called before the first subpixel of every row.
   void StartRow();
   // Adds the offsets of (tile, x, c)'s context to the mixture. Channels are
@@ -62,7 +65,16 @@ class Recalibration {
   void Apply(int tile, int x, int c, IntSubpixelMixture* m);
   // After coding the subpixel Apply adjusted last for this tile: its coded
   // interval [lower, upper) out of 2^precision (12..24).
+  // With a map, [lower, upper) are the counts the CDF gives without it
+  // (QuantizedCdf::RawCount): the offsets learn from the mixture as they
+  // moved it, whatever the map did after.
   void Update(int tile, int x, int c, uint32_t lower, uint32_t upper, int precision);
+  // With `remap`: the knots of the map for the subpixel Apply adjusted last
+  // for this tile (QuantizedCdf::SetRemap), and, after coding it, its
+  // interval of the mixture's CDF before the map (QuantizedCdf::RawF).
+  bool remap() const { return remap_; }
+  const uint32_t* Knots(int tile, int c) const { return pit_.Knots(RemapContext(tile, c)); }
+  void Observe(int tile, int c, uint32_t f_lo, uint32_t f_hi) { pit_.Observe(RemapContext(tile, c), f_lo, f_hi); }
 
   // The heaviest component's log2 inverse scale L (Q16) in half-doublings:
   // L < -3.5, [-3.5, -3), ..., [2, 2.5), L >= 2.5.
@@ -80,7 +92,12 @@ class Recalibration {
     int context = 0;
     int32_t top_log2_inv_scale = 0;
   };
+  int RemapContext(int tile, int c) const {
+    return c * kScaleBuckets + ScaleBucket(pending_[tile].top_log2_inv_scale);
+  }
   int width_ = 0, channels_ = 0, rows_ = 0;
+  bool remap_ = false;
+  PitRemap pit_;
   std::vector<Offsets> offsets_;       // [channel][context]
   std::vector<Pending> pending_;       // [tile]
   std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][channel][x], previous and current row

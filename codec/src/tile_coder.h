@@ -31,11 +31,12 @@ struct CodedInterval {
 // Raster order over the batch's bounding tile shape; per pixel the colour
 // channels through the model, then alpha through per-tile AdaptiveCounts.
 // With `recalibrate` (format 1.5), integer mixtures are corrected online
-// before their CDFs are built (recalibration.h); other distributions are
-// coded as they come.
+// before their CDFs are built (recalibration.h), and with `remap` as well
+// (format 1.6) their CDFs go through an online calibration map
+// (pit_remap.h); other distributions are coded as they come.
 template <typename ImageT, typename Coder>
 Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, int precision,
-                 ImageT& image, Coder& coder, bool recalibrate = false) {
+                 ImageT& image, Coder& coder, bool recalibrate = false, bool remap = false) {
   const int color_channels = NumColorChannels(image.layout);
   const bool has_alpha = HasAlpha(image.layout);
   const int alpha_channel = color_channels;
@@ -62,7 +63,7 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
   QuantizedCdf cdf;
   CodedInterval coded;
   Recalibration recalibration;
-  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels);
+  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels, remap);
   for (int y = 0; y < max_h; ++y) {
     if (recalibrate) recalibration.StartRow();
     for (int x = 0; x < max_w; ++x) {
@@ -78,9 +79,16 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
           const bool recalibrated = recalibrate && dists[j].kind == Distribution::Kind::kIntMixture;
           if (recalibrated) recalibration.Apply(ids[j], x, c, &dists[j].int_mixture);
           PICNIC_RETURN_IF_ERROR(cdf.Init(dists[j], precision));
+          if (recalibrated && remap) cdf.SetRemap(recalibration.Knots(ids[j], c));
           auto&& value = image.at(r.y0 + y, r.x0 + x, c);
           PICNIC_RETURN_IF_ERROR(coder.Code(ids[j], cdf, precision, value, &coded));
-          if (recalibrated) recalibration.Update(ids[j], x, c, coded.lower, coded.upper, precision);
+          if (recalibrated && remap) {
+            const int v = value;
+            recalibration.Update(ids[j], x, c, cdf.RawCount(v), cdf.RawCount(v + 1), precision);
+            recalibration.Observe(ids[j], c, cdf.RawF(v), cdf.RawF(v + 1));
+          } else if (recalibrated) {
+            recalibration.Update(ids[j], x, c, coded.lower, coded.upper, precision);
+          }
           values[j] = value;
         }
         PICNIC_RETURN_IF_ERROR(model.Observe(y, x, c, ids, values.data()));

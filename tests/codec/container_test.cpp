@@ -507,13 +507,24 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x10;
+  b[kFlagsAt] = kFlagModelParams | 0x20;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
-  // Recalibration (1.5) is a flag without a field.
+  // Recalibration (1.5) and the calibration map (1.6) are flags without a
+  // field; the map only with recalibration.
   b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kOk);
+  b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kOk);
+  b[kFlagsAt] = kFlagModelParams | kFlagCalibrationMap;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  CHECK(Rewritten([&](ContainerHeader& h) {
+          h.model_params = params;
+          h.flags = kFlagModelParams | kFlagCalibrationMap;
+        }).status().code() == StatusCode::kInvalidArgument);
   b[kFlagsAt] = 0;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kCorrupt);

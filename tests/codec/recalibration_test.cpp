@@ -1,17 +1,21 @@
-// Online recalibration (codec/src/recalibration.h): its contexts, the
-// direction its offsets move in, and, through the whole codec with a model
+// Online recalibration (codec/src/recalibration.h) and the online
+// calibration map (codec/src/pit_remap.h): contexts, bins, the direction
+// the offsets and the map move in, and, through the whole codec with a model
 // whose integer mixtures are deliberately wrong, smaller files that decode
 // bit-exactly with any thread count.
 #include "recalibration.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 #include <zlib.h>
 
+#include "cdf.h"
 #include "picnic/picnic.h"
+#include "pit_remap.h"
 
 namespace picnic {
 namespace {
@@ -92,6 +96,94 @@ TEST_CASE("recalibration: offsets follow the coded intervals", "[recalibration]"
 }
 
 // A model that predicts every subpixel as mean 128, scale 8 bins: far too
+TEST_CASE("calibration map: bins cover [0, 2^31] at powers of two from each tail", "[recalibration]") {
+  CHECK(PitRemap::Edge(0) == 0);
+  CHECK(PitRemap::Edge(PitRemap::kBins) == PitRemap::kOne);
+  for (int b = 0; b < PitRemap::kBins; ++b) {
+    INFO("bin " << b);
+    const uint32_t lo = PitRemap::Edge(b), hi = PitRemap::Edge(b + 1);
+    CHECK(hi - lo == uint32_t{1} << PitRemap::WidthLog2(b));
+    CHECK(PitRemap::Bin(lo) == b);
+    CHECK(PitRemap::Bin(hi - 1) == b);
+    CHECK(PitRemap::Bin(lo + (hi - lo) / 2) == b);
+  }
+  CHECK(PitRemap::Bin(PitRemap::kOne) == PitRemap::kBins - 1);
+  CHECK(PitRemap::Edge(23) == uint32_t{1} << 30);  // the two halves meet at 1/2
+  CHECK(PitRemap::WidthLog2(1) == 8);              // [2^8, 2^9)
+  CHECK(PitRemap::WidthLog2(PitRemap::kBins - 2) == 8);
+}
+
+TEST_CASE("calibration map: starts near the identity and follows the coded values", "[recalibration]") {
+  PitRemap map;
+  map.Begin(2);
+  const uint32_t one = PitRemap::kOne;
+  auto check_monotone = [&](int context) {
+    const uint32_t* k = map.Knots(context);
+    CHECK(k[0] == 0);
+    CHECK(k[PitRemap::kBins] == one);
+    for (int b = 0; b < PitRemap::kBins; ++b) CHECK(k[b] < k[b + 1]);  // the prior keeps it strictly increasing
+    uint32_t last = 0;
+    for (uint32_t f = 0; f < one; f += 9973 * 1024) {
+      const uint32_t g = PitRemap::Map(k, f);
+      CHECK(g >= last);
+      last = g;
+    }
+    CHECK(PitRemap::Map(k, 0) == 0);
+    CHECK(PitRemap::Map(k, one) == one);
+  };
+  check_monotone(0);
+  // The uniform prior: G(f) within 1 % of f (the smallest bins round their
+  // prior counts up to 1).
+  for (uint32_t f : {uint32_t{1} << 20, uint32_t{1} << 28, uint32_t{1} << 30, one - (uint32_t{1} << 26)}) {
+    const double g = PitRemap::Map(map.Knots(0), f);
+    CHECK(std::abs(g / f - 1) < 0.01);
+  }
+  // Outcomes that keep landing in the upper tail (F in [0.99, 0.995)): G
+  // grows steeper there, so those values get more of the CDF, and the other
+  // context does not move.
+  const uint32_t lo = static_cast<uint32_t>(0.99 * one), hi = static_cast<uint32_t>(0.995 * one);
+  const uint32_t before = PitRemap::Map(map.Knots(0), hi) - PitRemap::Map(map.Knots(0), lo);
+  for (int i = 0; i < 2000; ++i) map.Observe(0, lo, hi);
+  const uint32_t after = PitRemap::Map(map.Knots(0), hi) - PitRemap::Map(map.Knots(0), lo);
+  CHECK(after > 20 * static_cast<uint64_t>(before));
+  check_monotone(0);
+  check_monotone(1);
+  const double g1 = PitRemap::Map(map.Knots(1), hi) - PitRemap::Map(map.Knots(1), lo);
+  CHECK(std::abs(g1 / (hi - lo) - 1) < 0.01);
+  // Long runs halve the counts instead of overflowing.
+  for (int i = 0; i < 40000; ++i) map.Observe(0, i % 7 == 0 ? 0 : lo, i % 7 == 0 ? 12345 : one);
+  check_monotone(0);
+}
+
+TEST_CASE("calibration map: the mapped CDF stays a valid CDF, the raw one is the unmapped", "[recalibration]") {
+  PitRemap map;
+  map.Begin(1);
+  for (int i = 0; i < 500; ++i) map.Observe(0, PitRemap::kOne / 2, PitRemap::kOne / 2 + 1000);  // a spike
+  Distribution d;
+  d.kind = Distribution::Kind::kIntMixture;
+  d.int_mixture = OneComponent(100 * 65536, 2 * 65536);  // sharp: most symbols at the floor
+  for (int precision : {16, 24}) {
+    QuantizedCdf plain, mapped;
+    REQUIRE(plain.Init(d, precision).ok());
+    REQUIRE(mapped.Init(d, precision).ok());
+    mapped.SetRemap(map.Knots(0));
+    CHECK(mapped(0) == 0);
+    CHECK(mapped(256) == uint32_t{1} << precision);
+    bool differs = false;
+    for (int v = 0; v < 256; ++v) {
+      CHECK(mapped(v + 1) > mapped(v));  // every symbol keeps a count
+      differs |= mapped(v) != plain(v);
+      CHECK(mapped.RawCount(v) == plain(v));
+      CHECK(mapped.RawF(v) <= mapped.RawF(v + 1));
+    }
+    CHECK(differs);
+    // Remembered values and recomputed ones agree.
+    QuantizedCdf fresh;
+    REQUIRE(fresh.Init(d, precision).ok());
+    for (int v : {0, 1, 99, 100, 101, 255, 256}) CHECK(fresh.RawF(v) == mapped.RawF(v));
+  }
+}
+
 // wide and off-centre for an image of values 129..131.
 class WrongModel : public ProbabilityModel {
  public:
@@ -130,40 +222,61 @@ TEST_CASE("recalibration: a wrong model's files shrink and decode exactly", "[re
   auto plain = Encode(img, opt);
   REQUIRE(plain.ok());
   opt.recalibrate = true;
+  opt.calibration_map = false;
   auto recal = Encode(img, opt);
   REQUIRE(recal.ok());
-  WARN("wrong model: " << plain->size() << " bytes without recalibration, " << recal->size() << " with");
+  opt.calibration_map = true;
+  auto mapped = Encode(img, opt);
+  REQUIRE(mapped.ok());
+  WARN("wrong model: " << plain->size() << " bytes without recalibration, " << recal->size() << " with, "
+                       << mapped->size() << " with the calibration map too");
   CHECK(recal->size() < plain->size() * 85 / 100);  // 2026-12-02: 5130 against 6230 bytes
+  // The logistic cannot take the shape of three equally likely values; the map can.
+  CHECK(mapped->size() < recal->size() * 95 / 100);
   auto info = ReadFileInfo(recal->data(), recal->size());
   REQUIRE(info.ok());
   CHECK(info->recalibrated);
+  CHECK_FALSE(info->calibration_map);
+  info = ReadFileInfo(mapped->data(), mapped->size());
+  REQUIRE(info.ok());
+  CHECK(info->recalibrated);
+  CHECK(info->calibration_map);
   // Any thread count encodes the same bytes (the batches are fixed) and
   // decodes them.
   opt.threads = 3;
-  auto recal3 = Encode(img, opt);
-  REQUIRE(recal3.ok());
-  CHECK(*recal3 == *recal);
+  auto mapped3 = Encode(img, opt);
+  REQUIRE(mapped3.ok());
+  CHECK(*mapped3 == *mapped);
   for (int threads : {1, 3}) {
     DecodeOptions d;
     d.provider = provider;
     d.threads = threads;
-    for (const auto* file : {&*plain, &*recal}) {
+    for (const auto* file : {&*plain, &*recal, &*mapped}) {
       auto back = Decode(file->data(), file->size(), d);
       REQUIRE(back.ok());
       CHECK(back->pixels == img.pixels);
     }
   }
-  // A decoder that ignored the flag would read other pixels: clearing it
-  // (header checksum fixed) must not decode to the image.
-  std::vector<uint8_t> cleared = *recal;
-  cleared[23] &= static_cast<uint8_t>(~0x08);
-  const uint32_t header_bytes = cleared[8] | cleared[9] << 8 | cleared[10] << 16 | static_cast<uint32_t>(cleared[11]) << 24;
-  const uint32_t crc = static_cast<uint32_t>(crc32(0, cleared.data(), header_bytes - 4));
-  for (int i = 0; i < 4; ++i) cleared[header_bytes - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  // A decoder that ignored a flag would read other pixels: clearing it
+  // (header checksum fixed) must not decode to the image; the map's flag
+  // without recalibration's is refused as damage.
+  auto with_flags = [](std::vector<uint8_t> file, uint8_t clear) {
+    file[23] &= static_cast<uint8_t>(~clear);
+    const uint32_t header_bytes = file[8] | file[9] << 8 | file[10] << 16 | static_cast<uint32_t>(file[11]) << 24;
+    const uint32_t crc = static_cast<uint32_t>(crc32(0, file.data(), header_bytes - 4));
+    for (int i = 0; i < 4; ++i) file[header_bytes - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+    return file;
+  };
   DecodeOptions d;
   d.provider = provider;
-  auto wrong = Decode(cleared.data(), cleared.size(), d);
-  CHECK_FALSE(wrong.ok());
+  const std::vector<uint8_t> no_recal = with_flags(*recal, 0x08), no_map = with_flags(*mapped, 0x10),
+                             map_only = with_flags(*mapped, 0x08);
+  CHECK_FALSE(Decode(no_recal.data(), no_recal.size(), d).ok());
+  CHECK_FALSE(Decode(no_map.data(), no_map.size(), d).ok());
+  auto refused = Decode(map_only.data(), map_only.size(), d);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kCorrupt);
+  CHECK(refused.status().message().find("calibration-map") != std::string::npos);
 }
 
 }  // namespace

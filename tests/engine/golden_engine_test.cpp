@@ -30,6 +30,7 @@ struct Golden {
   uint64_t model_params_bytes = 0;  // format 1.2: the encoder's per-image parameters
   bool recalibrate = false;         // format 1.5: online recalibration
   int precision = 16;               // above 16: the wide range coder (2026-12-02)
+  bool calibration_map = false;     // format 1.6: the online calibration map
 };
 
 std::vector<Golden> GoldenSet() {
@@ -75,6 +76,18 @@ std::vector<Golden> GoldenSet() {
        32, 3, 1, 0, true, 24},
       {"cifar10_32k_p24_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 43), 16, 2, 1, 0,
        true, 24},
+      // Format 1.6, the online calibration map (codec/src/pit_remap.h) on
+      // top of recalibration: the defaults from 2026-12-02 (evening).
+      {"photo3cd1_map_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 44), 16, 4, 1, 0, true,
+       24, true},
+      {"photo3cd1_map_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 45), 64, 0, 1, 0, true, 24,
+       true},
+      {"photo3cd1_map_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 46), 8, 3, 1, 0, true, 24,
+       true},
+      {"photo3cd1_map_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 47),
+       32, 3, 1, 0, true, 24, true},
+      {"cifar10_32k_map_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 48), 16, 2, 1, 0,
+       true, 24, true},
   };
 }
 
@@ -96,6 +109,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.tiles_per_batch = g.tiles_per_batch;
       opt.effort = g.effort;
       opt.recalibrate = g.recalibrate;
+      opt.calibration_map = g.calibration_map;
       opt.cdf_precision = g.precision;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
@@ -111,6 +125,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     CHECK(info->model_params_bytes == g.model_params_bytes);
     CHECK(info->format_minor == (g.model_params_bytes > 0 ? 2 : 0));
     CHECK(info->recalibrated == g.recalibrate);
+    CHECK(info->calibration_map == g.calibration_map);
     CHECK(info->cdf_precision == g.precision);
     // Which weights made it: the shipped ones (or, after they are replaced,
     // their kept predecessor with this fingerprint).

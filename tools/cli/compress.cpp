@@ -20,6 +20,7 @@ struct CompressOptions {
   bool strip_metadata = false;
   bool model_only = false;
   bool no_recalibrate = false;
+  bool no_calibration_map = false;
 };
 
 void RunCompress(const CompressOptions& opt, CliContext& ctx) {
@@ -37,6 +38,7 @@ void RunCompress(const CompressOptions& opt, CliContext& ctx) {
         options.tiles_per_batch = opt.tiles_per_batch;
         options.choose_tile_modes = !opt.model_only;
         options.recalibrate = !opt.no_recalibrate;
+        options.calibration_map = !opt.no_calibration_map;
         PICNIC_ASSIGN_OR_RETURN(picnic::Image image, picnic::ReadImageFile(in, options.max_pixels));
         if (opt.strip_metadata) image.metadata.clear();
         picnic_cli::Progress progress(ctx, picnic_cli::InputLabel(in),
@@ -120,6 +122,11 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                 "and means are corrected online from the subpixels already coded (format 1.5: no "
                 "stored bytes, at every effort; measured 0.1-0.7 % smaller on photographs); files "
                 "made with this flag are also readable by picnic 0.2");
+  cmd->add_flag("--no-calibration-map", opt->no_calibration_map,
+                "Recalibrate scales and means only. By default the coder also learns online a map "
+                "of the model's CDFs that corrects their shape (format 1.6: no stored bytes, about "
+                "2.5 % of the decoding time; measured 0.16 % smaller on photographs, up to 0.8 %); "
+                "files made with this flag are also readable by picnic 0.3");
   cmd->add_flag("--strip-metadata", opt->strip_metadata,
                 "Leave out PNG metadata (colour profile, text, EXIF...); kept by default");
   cmd->callback([opt, &ctx]() { RunCompress(*opt, ctx); });

@@ -75,7 +75,8 @@ int WriteCodecSeeds(const std::string& out) {
       return -1;
     }
   }
-  // The same kind of images through the exact engine (the tiny model).
+  // The same kind of images through the exact engine (the tiny model),
+  // recalibrated online, half of them with the calibration map (1.6).
   for (int i = 0; i < 6; ++i) {
     const Case& c = cases[i];
     picnic::EncodeOptions opt;
@@ -85,6 +86,7 @@ int WriteCodecSeeds(const std::string& out) {
     opt.tiles_per_batch = c.batch;
     opt.cdf_precision = c.precision;
     opt.threads = 1;
+    opt.calibration_map = i % 2 == 0;
     auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(100 + i)), opt);
     if (!bytes.ok()) {
       std::fprintf(stderr, "fuzz_seeds: tiny engine model: %s\n", bytes.status().ToString().c_str());

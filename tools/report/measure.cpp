@@ -59,6 +59,7 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   enc.choose_tile_modes = !opt.model_only;
   enc.effort = opt.effort;
   enc.recalibrate = opt.recalibrate;
+  enc.calibration_map = opt.calibration_map;
   Result<std::vector<uint8_t>> encoded = Status(StatusCode::kInternal, "not encoded");
   {
     enc.progress = progress ? progress(label + " encode") : nullptr;

@@ -28,6 +28,7 @@ struct MeasureOptions {
   bool pictures = false;  // previews and heatmaps (--html)
   bool model_only = false;  // EncodeOptions::choose_tile_modes = false
   bool recalibrate = true;  // EncodeOptions::recalibrate
+  bool calibration_map = true;  // EncodeOptions::calibration_map
 };
 
 // The external codecs to run and where their files go.

@@ -55,6 +55,7 @@ struct ReportOptions {
   bool no_baselines = false;
   bool model_only = false;
   bool no_recalibrate = false;
+  bool no_calibration_map = false;
   int max_images = 0;
   int every = 1;
   bool force = false;
@@ -113,6 +114,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   rc.tiles_per_batch = opt.tiles_per_batch;
   rc.effort = opt.effort;
   rc.recalibrate = !opt.no_recalibrate;
+  rc.calibration_map = !opt.no_recalibrate && !opt.no_calibration_map;
   std::unique_ptr<picnic::LoadedWeights> weights;
   auto weights_path = picnic::FindWeights(opt.model);
   if (weights_path.ok()) {
@@ -153,8 +155,9 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
         weights.reset();
       }
       if (weights && !opt.no_recalibrate)
-        rc.notes.push_back("files are recalibrated online (a stage of the coder, format 1.5), which no NLL "
-                           "includes: they can be smaller than the NLL");
+        rc.notes.push_back(std::string("files are recalibrated online (a stage of the coder, format 1.5") +
+                           (opt.no_calibration_map ? "" : ", with the calibration map of 1.6") +
+                           "), which no NLL includes: they can be smaller than the NLL");
       if (weights && opt.effort > 1)
         rc.notes.push_back("effort " + std::to_string(opt.effort) +
                            ": files carry per-image parameters where they pay; the NLL is the float model's "
@@ -196,6 +199,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   measure.effort = opt.effort;
   measure.model_only = opt.model_only;
   measure.recalibrate = !opt.no_recalibrate;
+  measure.calibration_map = !opt.no_calibration_map;
   measure.pictures = !opt.html.empty();
   const ProgressFactory progress = [&ctx](const std::string& label) -> picnic::ProgressFn {
     auto line = std::make_shared<picnic_cli::Progress>(ctx, label);
@@ -272,6 +276,8 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--no-recalibrate", opt->no_recalibrate,
                 "Code without online recalibration, as compress --no-recalibrate");
+  cmd->add_flag("--no-calibration-map", opt->no_calibration_map,
+                "Code without the online calibration map, as compress --no-calibration-map");
   cmd->add_option("--tile", opt->tile_size, "Tile size in pixels (0: one tile)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 16))

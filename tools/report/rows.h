@@ -67,6 +67,7 @@ struct ReportContext {
   int tiles_per_batch = 0;
   int effort = 0;
   bool recalibrate = true;
+  bool calibration_map = true;
   std::vector<std::string> notes;
   // The machine and build (the timings mean little without them).
   std::string picnic_version;

@@ -49,6 +49,11 @@ struct EncodeOptions {
   // allow it (the exact engine's). false: files that picnic before 0.3
   // can read.
   bool recalibrate = true;
+  // With `recalibrate`: also a calibration map learned online, which
+  // corrects the shape of the model's distributions where recalibration
+  // moves only their scale and mean (format 1.6; no stored bytes). false:
+  // files that picnic before 0.4 can read.
+  bool calibration_map = true;
   // Lets the encoder code tiles with the built-in synthetic-content model
   // where it is smaller (screenshots, charts, icons), and store the whole
   // image with deflate when nothing else beats it, so no image costs much
@@ -101,6 +106,8 @@ struct FileInfo {
   int replication_y = 1;
   // Format 1.5: the model tiles were coded with online recalibration.
   bool recalibrated = false;
+  // Format 1.6: and with an online calibration map.
+  bool calibration_map = false;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if

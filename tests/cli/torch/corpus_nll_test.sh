@@ -1,8 +1,9 @@
 # Bits against NLL on real photographs with the shipped `photo` weights: for
 # every RGB and gray photograph of the sample corpus (corpus/fetch.sh, from
 # Debian's python3-skimage), the real file's bits per subpixel, header
-# included, are within 1% of the float model's NLL over the same tiles and
-# batches, and every round trip is verified (docs/DESIGN.md, "The
+# included, are at most 1% above the float model's NLL over the same tiles
+# and batches (and in total within 1% of it), and every round trip is
+# verified (docs/DESIGN.md, "The
 # pipeline"). The file is coded by the exact engine: its integer network is
 # part of the gap (tools/bench/torch_engine_cost splits it; the integer
 # weights shipped before 2026-12-02 cost 1.6 % on moon, the smoothest image,
@@ -58,12 +59,15 @@ for i in imgs:
   rel = (file_bits - nll_bits) / nll_bits
   print(f'{i["path"]}: file {file_bits / i["subpixels"]:.4f}  NLL {i["nll_bits_per_subpixel"]:.4f}'
         f'  {100 * rel:+.3f}%')
-  if not abs(rel) < 0.01:
+  # Never 1 % above the NLL; below it only as far as online adaptation
+  # can take a file (2026-12-02: the calibration map put moon, the
+  # smoothest, 5.0 % below; every other photograph within 0.5 %).
+  if not -0.08 < rel < 0.01:
       bad.append(i["path"])
 t = r["total"]
 assert t["failed"] == 0
 assert abs(t["overhead_percent"]) < 1.0, t["overhead_percent"]
-assert not bad, f"file and NLL differ by 1% or more on {bad}"
+assert not bad, f"file over 1% above or 8% below the NLL on {bad}"
 print(f"effort {effort} total: {t['file_bits_per_subpixel']:.4f} against {t['nll_bits_per_subpixel']:.4f}"
     f" ({t['overhead_percent']:+.3f}%) over {count} photographs")
 EOF
