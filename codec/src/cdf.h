@@ -48,6 +48,7 @@ class QuantizedCdf {
   // kIntMixture only, after Init: code with G(F) instead of F, G given by
   // the knots of an online calibration map (pit_remap.h; nullptr: none).
   void SetRemap(const uint32_t* knots) { remap_ = knots; }
+  bool remapped() const { return remap_ != nullptr; }
   // kIntMixture only: the mixture's F at bin v's lower edge (Q31; 0 at
   // v = 0, 2^31 at v = 256) before the map, and the count operator() would
   // give without it. Values operator() computed are remembered, so the

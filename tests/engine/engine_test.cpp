@@ -338,6 +338,15 @@ TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays 
     CHECK(sizes[1] <= sizes[0]);
     CHECK(sizes[2] <= sizes[0]);
     if (img.width == 96) CHECK(sizes[0] < plain->size());
+    // The calibration map never makes a file larger: where it saved
+    // nothing the encoder codes the image again without it (enc_picnic.cpp).
+    opt.effort = 1;
+    opt.progress = nullptr;
+    opt.calibration_map = false;
+    auto no_map = Encode(img, opt);
+    REQUIRE(no_map.ok());
+    CHECK(sizes[0] <= no_map->size());
+    opt.calibration_map = true;
   }
 }
 
