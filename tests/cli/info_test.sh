@@ -8,6 +8,7 @@ stdout_has "a.pnc: 40x30 rgb (3 channels)"
 stdout_has "model histogram"
 stdout_has "fingerprint"
 stdout_has "bits/subpixel"
+stdout_has "CDFs of 2^24"  # the default precision (picnic/limits.h)
 
 expect_rc 0 "$PICNIC" info --tsv a.pnc a.ppm
 [[ $(wc -l < "$WORK/stdout") -eq 3 ]] || fail "expected header + 2 rows"

@@ -37,10 +37,10 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   }
   std::printf(
       "%s: %dx%d %s (%d channel%s), model %s (fingerprint %016" PRIx64 "), tile %d, "
-      "format %d.%d, %s, %.4f bits/subpixel\n",
+      "CDFs of 2^%d, format %d.%d, %s, %.4f bits/subpixel\n",
       path.c_str(), info.width, info.height, picnic::ChannelLayoutName(info.layout), channels,
       channels == 1 ? "" : "s", info.model_name.c_str(), info.model_fingerprint, info.tile_size,
-      info.format_major, info.format_minor, picnic_cli::HumanBytes(info.file_bytes).c_str(),
+      info.cdf_precision, info.format_major, info.format_minor, picnic_cli::HumanBytes(info.file_bytes).c_str(),
       info.bits_per_subpixel);
   if (!info.metadata.empty()) {
     std::printf("  metadata: %s\n", picnic_cli::MetadataSummary(info.metadata).c_str());
