@@ -275,16 +275,19 @@ uint32_t QuantizedCdf::IntMixtureF(int v) const {
   return static_cast<uint32_t>(s / int_weight_sum_);
 }
 
-uint32_t QuantizedCdf::IntMixtureAt(int v) const {
-  const uint32_t total = uint32_t{1} << precision_;
-  if (v <= 0) return 0;
-  if (v >= kNumSymbols) return total;
-  uint64_t f = IntMixtureF(v);
-  raw_f_[v] = static_cast<uint32_t>(f);
-  raw_gen_[v] = gen_;
-  if (remap_ != nullptr) f = PitRemap::Map(remap_, static_cast<uint32_t>(f));
-  const uint64_t spare = total - kNumSymbols;
+// cdf(v) = v + (F * (2^precision - 256)) >> 31 for F in Q31, 0 < v < 256.
+uint32_t QuantizedCdf::CountOf(int v, uint64_t f) const {
+  const uint64_t spare = (uint64_t{1} << precision_) - kNumSymbols;
   return static_cast<uint32_t>(v) + static_cast<uint32_t>((f * spare) >> 31);
+}
+
+uint32_t QuantizedCdf::IntMixtureAt(int v) const {
+  if (v <= 0) return 0;
+  if (v >= kNumSymbols) return uint32_t{1} << precision_;
+  const uint32_t f = IntMixtureF(v);
+  raw_f_[v] = f;
+  raw_gen_[v] = gen_;
+  return CountOf(v, remap_ != nullptr ? PitRemap::Map(remap_, f) : f);
 }
 
 uint32_t QuantizedCdf::RawF(int v) const {
@@ -294,11 +297,9 @@ uint32_t QuantizedCdf::RawF(int v) const {
 }
 
 uint32_t QuantizedCdf::RawCount(int v) const {
-  const uint32_t total = uint32_t{1} << precision_;
   if (v <= 0) return 0;
-  if (v >= kNumSymbols) return total;
-  const uint64_t spare = total - kNumSymbols;
-  return static_cast<uint32_t>(v) + static_cast<uint32_t>((uint64_t{RawF(v)} * spare) >> 31);
+  if (v >= kNumSymbols) return uint32_t{1} << precision_;
+  return CountOf(v, RawF(v));
 }
 
 Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {

@@ -62,6 +62,7 @@ class QuantizedCdf {
   Status InitInt(const IntSubpixelMixture& m);
 
   uint32_t IntMixtureF(int v) const;
+  uint32_t CountOf(int v, uint64_t f) const;
 
   bool tabulated_ = false;
   bool integer_ = false;
