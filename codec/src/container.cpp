@@ -137,7 +137,7 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
       ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty() ||
       ((header.flags & kFlagTileModes) != 0) != !header.tile_modes.empty() ||
       ((header.flags & kFlagReplicated) != 0) != replicated ||
-      ((header.flags & kFlagCalibrationMap) != 0 && (header.flags & kFlagRecalibrated) == 0)) {
+      ((header.flags & kFlagsNeedingRecalibration) != 0 && (header.flags & kFlagRecalibrated) == 0)) {
     return Status(StatusCode::kInvalidArgument, "container flags do not match the header's fields");
   }
   if (!header.tile_modes.empty()) {
@@ -451,6 +451,9 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   }
   if ((h.flags & kFlagCalibrationMap) != 0 && (h.flags & kFlagRecalibrated) == 0) {
     return Corrupt("the calibration-map flag is set without the recalibration flag");
+  }
+  if ((h.flags & kFlagErrorFeedback) != 0 && (h.flags & kFlagRecalibrated) == 0) {
+    return Corrupt("the error-feedback flag is set without the recalibration flag");
   }
   const uint64_t coded_tiles = CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size);
   if (num_tiles != coded_tiles) {

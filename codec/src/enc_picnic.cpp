@@ -296,6 +296,10 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   // And the online calibration map (format 1.6) on top.
   const bool remap = recalibrate && options.calibration_map;
   if (remap) header.flags |= kFlagCalibrationMap;
+  // And error feedback of the means (format 1.7).
+  const bool feedback = recalibrate && options.error_feedback;
+  if (feedback) header.flags |= kFlagErrorFeedback;
+  const OnlineAdaptation online{recalibrate, remap, feedback};
 
   // Which tiles to try in which mode (EncodeOptions::choose_tile_modes).
   std::vector<int> repeats(num_tiles, 0);
@@ -340,7 +344,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
       for (uint64_t t : model_tiles) rects.push_back(grid.Tile(t));
       std::vector<RangeEncoder> encoders(rects.size(), RangeEncoder(options.cdf_precision));
       EncodeCoder coder{&encoders};
-      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, recalibrate, remap));
+      PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, options.cdf_precision, image, coder, online));
       if (pass == 0) map_gain += coder.map_gain_q16;
       std::vector<uint64_t> stay;
       for (size_t i = 0; i < rects.size(); ++i) {
@@ -393,7 +397,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   if (!header.tile_modes.empty() &&
       std::none_of(header.tile_modes.begin(), header.tile_modes.end(), [](uint8_t m) { return m == kTileModel; })) {
     header.model_params.clear();
-    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap));
+    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap | kFlagErrorFeedback));
   }
   if (!choose) return WriteContainer(header, payloads);
   // The tiled file against the one-tile ones (exactly, in finish).

@@ -45,11 +45,13 @@ int Recalibration::SurpriseClass(int32_t left_q16, int32_t up_q16) {
   return c < 0 ? 0 : c >= kSurpriseClasses ? kSurpriseClasses - 1 : c;
 }
 
-void Recalibration::Begin(int tiles, int width, int channels, bool remap) {
+void Recalibration::Begin(int tiles, int width, int channels, bool remap, bool feedback) {
   width_ = width;
   channels_ = channels;
   remap_ = remap;
+  feedback_ = feedback;
   if (remap) pit_.Begin(channels * kScaleBuckets);
+  if (feedback) error_feedback_.Begin(tiles, width, channels, kScaleBuckets);
   rows_ = 0;
   offsets_.assign(static_cast<size_t>(channels) * kContexts, Offsets{});
   pending_.assign(static_cast<size_t>(tiles), Pending{});
@@ -63,6 +65,7 @@ void Recalibration::StartRow() {
     std::swap(bits_[0], bits_[1]);
     std::fill(bits_[1].begin(), bits_[1].end(), -1);
   }
+  if (feedback_) error_feedback_.StartRow();
 }
 
 void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
@@ -78,7 +81,9 @@ void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
   p.top_log2_inv_scale = m->log2_inv_scales[top];
   p.context = ScaleBucket(p.top_log2_inv_scale) * kSurpriseClasses + SurpriseClass(left, up);
   const Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
-  const int64_t ds = -(o.log2_scale_q26 >> 10), dm = o.mean_q26 >> 10;  // Q16
+  const int64_t ds = -(o.log2_scale_q26 >> 10);  // Q16
+  int64_t dm = o.mean_q26 >> 10;
+  if (feedback_) dm += error_feedback_.Shift(tile, x, c, ScaleBucket(p.top_log2_inv_scale), p.top_log2_inv_scale);
   if (ds == 0 && dm == 0) return;
   for (int k = 0; k < m->num_mixtures; ++k) {
     m->log2_inv_scales[k] = Clamp32(m->log2_inv_scales[k] + ds, kIntMinLog2InvScale, kIntMaxLog2InvScale);
@@ -106,6 +111,8 @@ void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t uppe
   // This subpixel's code length, for its right and lower neighbours' contexts.
   const int32_t bits = precision * 65536 - fixed::Log2Q16(static_cast<uint64_t>(pr));
   bits_[1][(static_cast<size_t>(tile) * channels_ + c) * width_ + x] = std::max(bits, 0);
+  // u in Q15: u2 / 2T * 2^15 (|u2| <= T <= 2^24, so the product fits).
+  if (feedback_) error_feedback_.Learn(tile, x, c, static_cast<int32_t>(fixed::RoundShift64(u2 * 16384, precision)));
 }
 
 }  // namespace picnic

@@ -38,9 +38,17 @@
 #include <vector>
 
 #include "picnic/mixture.h"
+#include "error_feedback.h"
 #include "pit_remap.h"
 
 namespace picnic {
+
+// What the coder adapts online, from the header's flags (format 1.5-1.7).
+struct OnlineAdaptation {
+  bool recalibrate = false;     // flag bit 3: scales and means (this file)
+  bool calibration_map = false; // bit 4, only with bit 3: pit_remap.h
+  bool error_feedback = false;  // bit 5, only with bit 3: error_feedback.h
+};
 
 class Recalibration {
  public:
@@ -56,8 +64,9 @@ class Recalibration {
 
   // A batch of `tiles` tiles at most `width` wide, `channels` colour
   // channels; with `remap` (format 1.6) also an online calibration map per
-  // channel and scale bucket (pit_remap.h).
-  void Begin(int tiles, int width, int channels, bool remap = false);
+  // channel and scale bucket (pit_remap.h); with `feedback` (format 1.7)
+  // the means also follow the neighbours' residuals (error_feedback.h).
+  void Begin(int tiles, int width, int channels, bool remap = false, bool feedback = false);
   // Called before the first subpixel of every row.
   void StartRow();
   // Adds the offsets of (tile, x, c)'s context to the mixture. Channels are
@@ -96,8 +105,9 @@ class Recalibration {
     return c * kScaleBuckets + ScaleBucket(pending_[tile].top_log2_inv_scale);
   }
   int width_ = 0, channels_ = 0, rows_ = 0;
-  bool remap_ = false;
+  bool remap_ = false, feedback_ = false;
   PitRemap pit_;
+  ErrorFeedback error_feedback_;
   std::vector<Offsets> offsets_;       // [channel][context]
   std::vector<Pending> pending_;       // [tile]
   std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][channel][x], previous and current row

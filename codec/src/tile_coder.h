@@ -30,13 +30,17 @@ struct CodedInterval {
 // uint8_t& (written into the image). ImageT is Image or const Image.
 // Raster order over the batch's bounding tile shape; per pixel the colour
 // channels through the model, then alpha through per-tile AdaptiveCounts.
-// With `recalibrate` (format 1.5), integer mixtures are corrected online
-// before their CDFs are built (recalibration.h), and with `remap` as well
-// (format 1.6) their CDFs go through an online calibration map
-// (pit_remap.h); other distributions are coded as they come.
+// With `online.recalibrate` (format 1.5), integer mixtures are corrected
+// online before their CDFs are built (recalibration.h), their means also by
+// the neighbours' residuals with `online.error_feedback` (format 1.7,
+// error_feedback.h), and with `online.calibration_map` (format 1.6) their
+// CDFs go through an online calibration map (pit_remap.h); other
+// distributions are coded as they come.
 template <typename ImageT, typename Coder>
 Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, int precision,
-                 ImageT& image, Coder& coder, bool recalibrate = false, bool remap = false) {
+                 ImageT& image, Coder& coder, const OnlineAdaptation& online = {}) {
+  const bool recalibrate = online.recalibrate;
+  const bool remap = recalibrate && online.calibration_map;
   const int color_channels = NumColorChannels(image.layout);
   const bool has_alpha = HasAlpha(image.layout);
   const int alpha_channel = color_channels;
@@ -63,7 +67,8 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
   QuantizedCdf cdf;
   CodedInterval coded;
   Recalibration recalibration;
-  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels, remap);
+  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels, remap,
+                                       online.error_feedback);
   for (int y = 0; y < max_h; ++y) {
     if (recalibrate) recalibration.StartRow();
     for (int x = 0; x < max_w; ++x) {

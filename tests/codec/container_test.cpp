@@ -226,7 +226,7 @@ TEST_CASE("container: each malformed file gets its own error", "[container]") {
     CHECK(s.code() == StatusCode::kUnsupported);
     CHECK(s.message().find("16-bit") != std::string::npos);
     b = good;
-    b[kFlagsAt] = 0x40;
+    b[kFlagsAt] = 0x80;
     FixHeaderCrc(b);
     CHECK(ParseCode(b) == StatusCode::kUnsupported);
   }
@@ -507,24 +507,35 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x20;
+  b[kFlagsAt] = kFlagModelParams | 0x40;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
-  // Recalibration (1.5) and the calibration map (1.6) are flags without a
-  // field; the map only with recalibration.
+  // Recalibration (1.5), the calibration map (1.6) and error feedback (1.7)
+  // are flags without a field; the map and the feedback only with
+  // recalibration.
   b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kOk);
   b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kOk);
-  b[kFlagsAt] = kFlagModelParams | kFlagCalibrationMap;
+  b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap | kFlagErrorFeedback;
   FixHeaderCrc(b);
-  CHECK(ParseCode(b) == StatusCode::kCorrupt);
-  CHECK(Rewritten([&](ContainerHeader& h) {
-          h.model_params = params;
-          h.flags = kFlagModelParams | kFlagCalibrationMap;
-        }).status().code() == StatusCode::kInvalidArgument);
+  CHECK(ParseCode(b) == StatusCode::kOk);
+  b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagErrorFeedback;
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kOk);
+  for (uint8_t alone : {kFlagCalibrationMap, kFlagErrorFeedback,
+                        static_cast<uint8_t>(kFlagCalibrationMap | kFlagErrorFeedback)}) {
+    INFO("flags " << int{alone});
+    b[kFlagsAt] = kFlagModelParams | alone;
+    FixHeaderCrc(b);
+    CHECK(ParseCode(b) == StatusCode::kCorrupt);
+    CHECK(Rewritten([&](ContainerHeader& h) {
+            h.model_params = params;
+            h.flags = kFlagModelParams | alone;
+          }).status().code() == StatusCode::kInvalidArgument);
+  }
   b[kFlagsAt] = 0;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kCorrupt);

@@ -1,5 +1,6 @@
-// Online recalibration (codec/src/recalibration.h) and the online
-// calibration map (codec/src/pit_remap.h): contexts, bins, the direction
+// Online recalibration (codec/src/recalibration.h), the online calibration
+// map (codec/src/pit_remap.h) and error feedback (codec/src/error_feedback.h,
+// through the codec; its unit tests: error_feedback_test.cpp): contexts, bins, the direction
 // the offsets and the map move in, and, through the whole codec with a model
 // whose integer mixtures are deliberately wrong, smaller files that decode
 // bit-exactly with any thread count.
@@ -201,28 +202,50 @@ class WrongModel : public ProbabilityModel {
   bool RecalibratesOnline() const override { return true; }
 };
 
+ModelProvider WrongModelProvider() {
+  return [](const std::string& n, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
+    if (n != "wrong") return Status(StatusCode::kModelNotFound, n);
+    return std::unique_ptr<ProbabilityModel>(new WrongModel);
+  };
+}
+
+// Every tile through the wrong model, in fixed batches, one thread.
+EncodeOptions WrongModelOptions(int tile_size, int tiles_per_batch) {
+  EncodeOptions opt;
+  opt.model = "wrong";
+  opt.provider = WrongModelProvider();
+  opt.choose_tile_modes = false;
+  opt.tile_size = tile_size;
+  opt.tiles_per_batch = tiles_per_batch;
+  opt.threads = 1;
+  return opt;
+}
+
+// The file with bits `clear` of its flags byte cleared and `set` set, the
+// header checksum fixed: a decoder that ignored a flag would read other
+// pixels.
+std::vector<uint8_t> WithFlags(std::vector<uint8_t> file, uint8_t clear, uint8_t set = 0) {
+  file[23] = static_cast<uint8_t>((file[23] & ~clear) | set);
+  const uint32_t header_bytes = file[8] | file[9] << 8 | file[10] << 16 | static_cast<uint32_t>(file[11]) << 24;
+  const uint32_t crc = static_cast<uint32_t>(crc32(0, file.data(), header_bytes - 4));
+  for (int i = 0; i < 4; ++i) file[header_bytes - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  return file;
+}
+
 TEST_CASE("recalibration: a wrong model's files shrink and decode exactly", "[recalibration]") {
   Image img = MakeImage(70, 45, ChannelLayout::kRgba);
   std::mt19937 rng(5);
   for (int y = 0; y < img.height; ++y)
     for (int x = 0; x < img.width; ++x)
       for (int c = 0; c < 4; ++c) img.at(y, x, c) = static_cast<uint8_t>(c == 3 ? 255 : 129 + rng() % 3);
-  ModelProvider provider = [](const std::string& n, uint64_t) -> Result<std::unique_ptr<ProbabilityModel>> {
-    if (n != "wrong") return Status(StatusCode::kModelNotFound, n);
-    return std::unique_ptr<ProbabilityModel>(new WrongModel);
-  };
-  EncodeOptions opt;
-  opt.model = "wrong";
-  opt.provider = provider;
-  opt.choose_tile_modes = false;
-  opt.tile_size = 16;
-  opt.tiles_per_batch = 4;
-  opt.threads = 1;
+  const ModelProvider provider = WrongModelProvider();
+  EncodeOptions opt = WrongModelOptions(16, 4);
   opt.recalibrate = false;
   auto plain = Encode(img, opt);
   REQUIRE(plain.ok());
   opt.recalibrate = true;
   opt.calibration_map = false;
+  opt.error_feedback = false;  // tested on an image it serves (below)
   auto recal = Encode(img, opt);
   REQUIRE(recal.ok());
   opt.calibration_map = true;
@@ -257,26 +280,74 @@ TEST_CASE("recalibration: a wrong model's files shrink and decode exactly", "[re
       CHECK(back->pixels == img.pixels);
     }
   }
-  // A decoder that ignored a flag would read other pixels: clearing it
-  // (header checksum fixed) must not decode to the image; the map's flag
-  // without recalibration's is refused as damage.
-  auto with_flags = [](std::vector<uint8_t> file, uint8_t clear) {
-    file[23] &= static_cast<uint8_t>(~clear);
-    const uint32_t header_bytes = file[8] | file[9] << 8 | file[10] << 16 | static_cast<uint32_t>(file[11]) << 24;
-    const uint32_t crc = static_cast<uint32_t>(crc32(0, file.data(), header_bytes - 4));
-    for (int i = 0; i < 4; ++i) file[header_bytes - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-    return file;
-  };
+  // Clearing a flag must not decode to the image; the map's flag without
+  // recalibration's is refused as damage.
   DecodeOptions d;
   d.provider = provider;
-  const std::vector<uint8_t> no_recal = with_flags(*recal, 0x08), no_map = with_flags(*mapped, 0x10),
-                             map_only = with_flags(*mapped, 0x08);
+  const std::vector<uint8_t> no_recal = WithFlags(*recal, 0x08), no_map = WithFlags(*mapped, 0x10),
+                             map_only = WithFlags(*mapped, 0x08);
   CHECK_FALSE(Decode(no_recal.data(), no_recal.size(), d).ok());
   CHECK_FALSE(Decode(no_map.data(), no_map.size(), d).ok());
   auto refused = Decode(map_only.data(), map_only.size(), d);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kCorrupt);
   CHECK(refused.status().message().find("calibration-map") != std::string::npos);
+}
+
+// A smooth image the wrong model (mean 128, scale 8 bins everywhere)
+// predicts as flat: recalibration's per-context mean cannot follow the ramp
+// across each row; error feedback, learning that a pixel's error is its
+// neighbours', can. Checked through the codec with 1 and 3 threads; the
+// feedback's flag (bit 5) cleared or set alone is damage.
+TEST_CASE("error feedback: a smooth image the model misses shrinks and decodes exactly", "[recalibration]") {
+  Image img = MakeImage(64, 40, ChannelLayout::kRgb);
+  std::mt19937 rng(9);
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        img.at(y, x, c) = static_cast<uint8_t>(128 + 8 * std::sin(0.15 * x + 0.1 * y + c) + rng() % 2);
+  const ModelProvider provider = WrongModelProvider();
+  EncodeOptions opt = WrongModelOptions(32, 2);
+  opt.error_feedback = false;
+  auto without = Encode(img, opt);
+  REQUIRE(without.ok());
+  opt.error_feedback = true;
+  auto with = Encode(img, opt);
+  REQUIRE(with.ok());
+  WARN("smooth image, wrong model: " << without->size() << " bytes without error feedback, " << with->size()
+                                     << " with");
+  CHECK(with->size() < without->size() * 80 / 100);
+  auto info = ReadFileInfo(with->data(), with->size());
+  REQUIRE(info.ok());
+  CHECK(info->error_feedback);
+  CHECK(info->format_minor == 0);  // a flag, not a field
+  info = ReadFileInfo(without->data(), without->size());
+  REQUIRE(info.ok());
+  CHECK_FALSE(info->error_feedback);
+  opt.threads = 3;
+  auto with3 = Encode(img, opt);
+  REQUIRE(with3.ok());
+  CHECK(*with3 == *with);
+  for (int threads : {1, 3}) {
+    DecodeOptions d;
+    d.provider = provider;
+    d.threads = threads;
+    for (const auto* file : {&*without, &*with}) {
+      auto back = Decode(file->data(), file->size(), d);
+      REQUIRE(back.ok());
+      CHECK(back->pixels == img.pixels);
+    }
+  }
+  DecodeOptions d;
+  d.provider = provider;
+  const std::vector<uint8_t> cleared = WithFlags(*with, 0x20), added = WithFlags(*without, 0, 0x20),
+                             alone = WithFlags(*with, 0x18);
+  CHECK_FALSE(Decode(cleared.data(), cleared.size(), d).ok());
+  CHECK_FALSE(Decode(added.data(), added.size(), d).ok());
+  auto refused = Decode(alone.data(), alone.size(), d);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kCorrupt);
+  CHECK(refused.status().message().find("error-feedback") != std::string::npos);
 }
 
 }  // namespace

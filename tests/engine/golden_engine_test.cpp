@@ -31,6 +31,7 @@ struct Golden {
   bool recalibrate = false;         // format 1.5: online recalibration
   int precision = 16;               // above 16: the wide range coder (2026-12-02)
   bool calibration_map = false;     // format 1.6: the online calibration map
+  bool error_feedback = false;      // format 1.7: error feedback of the means
 };
 
 std::vector<Golden> GoldenSet() {
@@ -88,6 +89,21 @@ std::vector<Golden> GoldenSet() {
        32, 3, 1, 0, true, 24, true},
       {"cifar10_32k_map_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 48), 16, 2, 1, 0,
        true, 24, true},
+      // Format 1.7, error feedback of the means (codec/src/error_feedback.h)
+      // with recalibration and the map: the defaults from 2026-12-02 (late).
+      {"photo3cd1_fb_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 49), 16, 4, 1, 0, true,
+       24, true, true},
+      {"photo3cd1_fb_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 50), 64, 0, 1, 0, true, 24,
+       true, true},
+      // (The map saved nothing on this one: the encoder left it out.)
+      {"photo3cd1_fb_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 51), 8, 3, 1, 0, true, 24,
+       false, true},
+      {"photo3cd1_fb_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 52),
+       32, 3, 1, 0, true, 24, true, true},
+      {"photo3cd1_fb_nomap_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 53), 16, 4, 1, 0,
+       true, 24, false, true},
+      {"cifar10_32k_fb_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 54), 16, 2, 1, 0,
+       true, 24, true, true},
   };
 }
 
@@ -110,6 +126,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.effort = g.effort;
       opt.recalibrate = g.recalibrate;
       opt.calibration_map = g.calibration_map;
+      opt.error_feedback = g.error_feedback;
       opt.cdf_precision = g.precision;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
@@ -126,6 +143,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     CHECK(info->format_minor == (g.model_params_bytes > 0 ? 2 : 0));
     CHECK(info->recalibrated == g.recalibrate);
     CHECK(info->calibration_map == g.calibration_map);
+    CHECK(info->error_feedback == g.error_feedback);
     CHECK(info->cdf_precision == g.precision);
     // Which weights made it: the shipped ones (or, after they are replaced,
     // their kept predecessor with this fingerprint).

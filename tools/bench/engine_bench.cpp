@@ -3,7 +3,8 @@
 // the time a 768x512 image takes at that rate. Every round trip is checked.
 //
 //   engine_bench [--model NAME|PATH] [--runs N] [--threads 1,2] [--paths all|default|scalar,avx2,...]
-//                [--tile N] [--effort N] [--no-recalibrate] [--no-calibration-map] IMAGE|FOLDER...
+//                [--tile N] [--effort N] [--no-recalibrate] [--no-calibration-map]
+//                [--no-error-feedback] IMAGE|FOLDER...
 //
 // Defaults: --model photo, --runs 3, --threads 1,2, --paths default (the path compress uses), --tile 64,
 // --effort as compress (an adaptation pass counts as encoding time), online
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   std::string model = "photo", paths_arg = "default", threads_arg = "1,2";
   int runs = 3, tile = picnic::kDefaultTileSize, precision = picnic::kDefaultCdfPrecision;
   int effort = picnic::kDefaultEffort;
-  bool recalibrate = true, calibration_map = true;
+  bool recalibrate = true, calibration_map = true, error_feedback = true;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -60,8 +61,9 @@ int main(int argc, char** argv) {
     else if (a == "--effort" && v) effort = std::atoi(argv[++i]);
     else if (a == "--no-recalibrate") recalibrate = false;
     else if (a == "--no-calibration-map") calibration_map = false;
+    else if (a == "--no-error-feedback") error_feedback = false;
     else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|default|LIST] [--tile N] [--effort N] [--no-recalibrate] [--no-calibration-map] IMAGE|FOLDER...\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--model M] [--runs N] [--threads 1,2] [--paths all|default|LIST] [--tile N] [--effort N] [--no-recalibrate] [--no-calibration-map] [--no-error-feedback] IMAGE|FOLDER...\n", argv[0]);
       return 2;
     } else inputs.push_back(a);
   }
@@ -128,7 +130,7 @@ int main(int argc, char** argv) {
   }
   std::printf("model %s (fingerprint %s), %zu images, %llu pixels, tile %d, effort %d%s, median of %d runs\n",
               weights->name.c_str(), picnic::FingerprintHex(weights->fingerprint).c_str(), images.size(),
-              static_cast<unsigned long long>(pixels), tile, effort, recalibrate ? (calibration_map ? "" : ", no calibration map") : ", not recalibrated", runs);
+              static_cast<unsigned long long>(pixels), tile, effort, recalibrate ? (std::string(calibration_map ? "" : ", no calibration map") + (error_feedback ? "" : ", no error feedback")).c_str() : ", not recalibrated", runs);
   std::printf("%-8s %7s %12s %12s %14s %14s\n", "path", "threads", "enc px/s", "dec px/s", "768x512 enc s",
               "768x512 dec s");
   for (picnic::KernelPath path : paths) {
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
           eo.effort = effort;
           eo.recalibrate = recalibrate;
           eo.calibration_map = calibration_map;
+          eo.error_feedback = error_feedback;
           auto t0 = std::chrono::steady_clock::now();
           auto file = picnic::Encode(img, eo);
           e += Since(t0);

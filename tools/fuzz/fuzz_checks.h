@@ -116,8 +116,8 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
   PICNIC_FUZZ_CHECK(IsValidModelName(h.model_name));
   PICNIC_FUZZ_CHECK(h.replicate_x >= 1 && h.replicate_y >= 1);
   PICNIC_FUZZ_CHECK(((h.flags & kFlagReplicated) != 0) == (h.replicate_x != 1 || h.replicate_y != 1));
-  // The calibration map only on top of recalibration.
-  PICNIC_FUZZ_CHECK((h.flags & kFlagCalibrationMap) == 0 || (h.flags & kFlagRecalibrated) != 0);
+  // The calibration map and error feedback only on top of recalibration.
+  PICNIC_FUZZ_CHECK((h.flags & kFlagsNeedingRecalibration) == 0 || (h.flags & kFlagRecalibrated) != 0);
   PICNIC_FUZZ_CHECK(h.payload_sizes.size() == CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size));
   PICNIC_FUZZ_CHECK(unlimited->payload_offsets.size() == h.payload_sizes.size());
   PICNIC_FUZZ_CHECK(unlimited->header_bytes <= size);

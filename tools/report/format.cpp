@@ -48,7 +48,7 @@ std::string HtmlEscape(const std::string& s) {
 std::string SummaryLine(const Totals& t, const ReportContext& rc) {
   std::string s = "model " + rc.model_name;
   if (!rc.fingerprint.empty()) s += " (fingerprint " + rc.fingerprint + ")";
-  s += ", effort " + std::to_string(rc.effort) + (rc.recalibrate ? (rc.calibration_map ? "" : ", no calibration map") : ", not recalibrated") + ", tile " + std::to_string(rc.tile_size) + ", " + std::to_string(rc.effective_threads) +
+  s += ", effort " + std::to_string(rc.effort) + (rc.recalibrate ? std::string(rc.calibration_map ? "" : ", no calibration map") + (rc.error_feedback ? "" : ", no error feedback") : std::string(", not recalibrated")) + ", tile " + std::to_string(rc.tile_size) + ", " + std::to_string(rc.effective_threads) +
        " thread" + (rc.effective_threads == 1 ? "" : "s") + "; " + std::to_string(t.images) +
        " image" + (t.images == 1 ? "" : "s") + ", " + std::to_string(t.pixels) + " pixels; " +
        std::to_string(rc.nproc) + " x " + rc.cpu;

@@ -60,6 +60,7 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
   enc.effort = opt.effort;
   enc.recalibrate = opt.recalibrate;
   enc.calibration_map = opt.calibration_map;
+  enc.error_feedback = opt.error_feedback;
   Result<std::vector<uint8_t>> encoded = Status(StatusCode::kInternal, "not encoded");
   {
     enc.progress = progress ? progress(label + " encode") : nullptr;

@@ -29,6 +29,7 @@ struct MeasureOptions {
   bool model_only = false;  // EncodeOptions::choose_tile_modes = false
   bool recalibrate = true;  // EncodeOptions::recalibrate
   bool calibration_map = true;  // EncodeOptions::calibration_map
+  bool error_feedback = true;   // EncodeOptions::error_feedback
 };
 
 // The external codecs to run and where their files go.

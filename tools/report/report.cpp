@@ -56,6 +56,7 @@ struct ReportOptions {
   bool model_only = false;
   bool no_recalibrate = false;
   bool no_calibration_map = false;
+  bool no_error_feedback = false;
   int max_images = 0;
   int every = 1;
   bool force = false;
@@ -115,6 +116,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   rc.effort = opt.effort;
   rc.recalibrate = !opt.no_recalibrate;
   rc.calibration_map = !opt.no_recalibrate && !opt.no_calibration_map;
+  rc.error_feedback = !opt.no_recalibrate && !opt.no_error_feedback;
   std::unique_ptr<picnic::LoadedWeights> weights;
   auto weights_path = picnic::FindWeights(opt.model);
   if (weights_path.ok()) {
@@ -157,6 +159,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
       if (weights && !opt.no_recalibrate)
         rc.notes.push_back(std::string("files are recalibrated online (a stage of the coder, format 1.5") +
                            (opt.no_calibration_map ? "" : ", with the calibration map of 1.6") +
+                           (opt.no_error_feedback ? "" : ", with the error feedback of 1.7") +
                            "), which no NLL includes: they can be smaller than the NLL");
       if (weights && opt.effort > 1)
         rc.notes.push_back("effort " + std::to_string(opt.effort) +
@@ -200,6 +203,7 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
   measure.model_only = opt.model_only;
   measure.recalibrate = !opt.no_recalibrate;
   measure.calibration_map = !opt.no_calibration_map;
+  measure.error_feedback = !opt.no_error_feedback;
   measure.pictures = !opt.html.empty();
   const ProgressFactory progress = [&ctx](const std::string& label) -> picnic::ProgressFn {
     auto line = std::make_shared<picnic_cli::Progress>(ctx, label);
@@ -278,6 +282,8 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
                 "Code without online recalibration, as compress --no-recalibrate");
   cmd->add_flag("--no-calibration-map", opt->no_calibration_map,
                 "Code without the online calibration map, as compress --no-calibration-map");
+  cmd->add_flag("--no-error-feedback", opt->no_error_feedback,
+                "Code without error feedback of the means, as compress --no-error-feedback");
   cmd->add_option("--tile", opt->tile_size, "Tile size in pixels (0: one tile)")
       ->type_name("N")
       ->check(CLI::Range(0, 1 << 16))

@@ -68,6 +68,7 @@ struct ReportContext {
   int effort = 0;
   bool recalibrate = true;
   bool calibration_map = true;
+  bool error_feedback = true;
   std::vector<std::string> notes;
   // The machine and build (the timings mean little without them).
   std::string picnic_version;

@@ -31,6 +31,7 @@ std::string WriteJson(const std::vector<Row>& rows, const Totals& t, const Repor
   j["effort"] = rc.effort;
   j["recalibrate"] = rc.recalibrate;
   j["calibration_map"] = rc.calibration_map;
+  j["error_feedback"] = rc.error_feedback;
   j["picnic_version"] = rc.picnic_version;
   j["machine"] = {{"nproc", rc.nproc}, {"cpu", rc.cpu}};
   j["notes"] = rc.notes;

@@ -54,6 +54,10 @@ struct EncodeOptions {
   // moves only their scale and mean (format 1.6; no stored bytes). false:
   // files that picnic before 0.4 can read.
   bool calibration_map = true;
+  // With `recalibrate`: also moves each mean by a prediction of its error
+  // from the errors of the subpixels coded around it, learned online (format
+  // 1.7; no stored bytes). false: files that picnic before 0.5 can read.
+  bool error_feedback = true;
   // Lets the encoder code tiles with the built-in synthetic-content model
   // where it is smaller (screenshots, charts, icons), and store the whole
   // image with deflate when nothing else beats it, so no image costs much
@@ -108,6 +112,8 @@ struct FileInfo {
   bool recalibrated = false;
   // Format 1.6: and with an online calibration map.
   bool calibration_map = false;
+  // Format 1.7: and with error feedback of the means.
+  bool error_feedback = false;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if

@@ -1,0 +1,83 @@
+// Online error feedback (error_feedback.h). No floating point: what this file
+// computes feeds CDFs that must agree bit for bit on every machine.
+#include "error_feedback.h"
+
+#include <algorithm>
+
+#include "picnic/fixed_math.h"
+
+namespace picnic {
+
+void ErrorFeedback::Begin(int tiles, int width, int channels, int contexts) {
+  width_ = width;
+  stride_ = width + 2 * kMargin;
+  channels_ = std::min(channels, kMaxChannels);
+  contexts_ = contexts;
+  weights_.assign(static_cast<size_t>(channels_) * contexts * kMaxFeatures, 0);
+  updates_.assign(static_cast<size_t>(channels_) * contexts, 0);
+  pending_.assign(static_cast<size_t>(tiles), Pending{});
+  for (auto& row : residuals_) row.assign(static_cast<size_t>(tiles) * channels_ * stride_, 0);
+}
+
+void ErrorFeedback::StartRow() {
+  // The oldest row becomes the new one, cleared: until a subpixel is coded
+  // its residual reads 0, as do those beyond a narrower tile's edge.
+  std::swap(residuals_[2], residuals_[1]);
+  std::swap(residuals_[1], residuals_[0]);
+  std::fill(residuals_[0].begin(), residuals_[0].end(), 0);
+}
+
+int ErrorFeedback::Features(int tile, int x, int c, int32_t* f) const {
+  const int32_t* r0 = &residuals_[0][Cell(tile, c, x)];
+  const int32_t* r1 = &residuals_[1][Cell(tile, c, x)];
+  const int32_t* r2 = &residuals_[2][Cell(tile, c, x)];
+  int n = 0;
+  f[n++] = r0[-1];
+  f[n++] = r0[-2];
+  for (int dx = -2; dx <= 2; ++dx) f[n++] = r1[dx];
+  for (int dx = -1; dx <= 1; ++dx) f[n++] = r2[dx];
+  for (int cc = 0; cc < c; ++cc) f[n++] = residuals_[0][Cell(tile, cc, x)];
+  for (int cc = 0; cc < channels_; ++cc) {
+    if (cc == c) continue;
+    f[n++] = residuals_[0][Cell(tile, cc, x - 1)];
+    f[n++] = residuals_[1][Cell(tile, cc, x)];
+  }
+  return n;
+}
+
+int32_t ErrorFeedback::Shift(int tile, int x, int c, int context, int32_t top_log2_inv_scale) {
+  Pending& p = pending_[tile];
+  const size_t at = static_cast<size_t>(c) * contexts_ + context;
+  p.weights = &weights_[at * kMaxFeatures];
+  p.updates = &updates_[at];
+  const int n = Features(tile, x, c, p.f);
+  std::fill(p.f + n, p.f + kMaxFeatures, 0);
+  // s in Q35: |w| <= 2^22 (Q20), |f| <= 2^14 (Q15), 16 terms: |s| <= 2^40.
+  int64_t s = 0;
+  for (int k = 0; k < kMaxFeatures; ++k) s += int64_t{p.weights[k]} * p.f[k];
+  if (s == 0) return 0;
+  // Shift = 4 s scale bins, scale = 2^-L with L within [-3, 3]:
+  // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30, so in Q16 the shift is
+  // s * Exp2NegQ30(L + 3) / 2^44: s to Q16 first (|s| <= 2^21), times at
+  // most 2^30.
+  const int32_t l = std::min(std::max(top_log2_inv_scale, -3 * 65536), 3 * 65536);
+  const int64_t e = fixed::Exp2NegQ30(static_cast<uint32_t>(l + 3 * 65536));
+  const int64_t shift = fixed::RoundShift64(fixed::RoundShift64(s, 19) * e, 25);
+  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(shift, -kMaxShiftQ16), kMaxShiftQ16));
+}
+
+void ErrorFeedback::Learn(int tile, int x, int c, int32_t u_q15) {
+  Pending& p = pending_[tile];
+  if (p.weights != nullptr) {
+    const int rate = RateLog2(*p.updates);
+    if (*p.updates < 1024) ++*p.updates;
+    // |u f| <= 2^28 and |w| <= 2^22: 32 bits suffice.
+    for (int k = 0; k < kMaxFeatures; ++k) {
+      const int32_t w = p.weights[k] + fixed::RoundShift(u_q15 * p.f[k], rate);
+      p.weights[k] = std::min(std::max(w, -kMaxWeightQ20), kMaxWeightQ20);
+    }
+  }
+  residuals_[0][Cell(tile, c, x)] = u_q15;
+}
+
+}  // namespace picnic

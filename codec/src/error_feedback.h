@@ -1,0 +1,88 @@
+// Online error feedback of the exact engine's means (format 1.7, header flag
+// bit 5, only with online recalibration): each subpixel's mean is moved by a
+// linear prediction of its residual from the residuals of the subpixels
+// already coded around it, learned while coding by least mean squares, in the
+// same integer arithmetic in the encoder and the decoder. CALIC's error
+// feedback (Wu & Memon, IEEE Trans. Commun. 1997) with learned weights in
+// place of context classes.
+//
+// What it corrects: on images unlike its training photos the model's errors
+// are correlated with its errors next door (its mean misses smooth ramps,
+// film grain or a scanner's blur the same way across neighbouring pixels),
+// which a per-context mean offset (recalibration.h) cannot follow. The
+// residual of a coded subpixel is its centred mid-PIT u = (lower + upper) /
+// 2T - 1/2 in [-1/2, 1/2] (recalibration.h): scale-free, bounded, and in hand
+// in the decoder.
+//
+// Features of channel c of the pixel at (x, y) in its tile (Q15; 0 where a
+// neighbour lies outside the tile, so absent and unbiased neighbours look
+// alike): u of the same channel at (x-1, y), (x-2, y), (x-2..x+2, y-1),
+// (x-1..x+1, y-2); of the same pixel's earlier channels; of every other
+// channel at (x-1, y) and (x, y-1). The prediction s = sum w_k f_k (u units)
+// becomes a mean shift of 4 s times the heaviest component's scale (a
+// logistic's density at its mean is 1 / 4 scale), every component moved by
+// it. After coding, w_k += 2^-6 u f_k (u of the shifted distribution; larger
+// steps for a context's first 1024 updates). The
+// weights belong to a batch of tiles coded in lockstep, per channel and
+// scale bucket (Recalibration::ScaleBucket). Measured in README, Results.
+#ifndef PICNIC_CODEC_ERROR_FEEDBACK_H_
+#define PICNIC_CODEC_ERROR_FEEDBACK_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace picnic {
+
+class ErrorFeedback {
+ public:
+  static constexpr int kMaxChannels = 3;
+  static constexpr int kMaxFeatures = 10 + (kMaxChannels - 1) + 2 * (kMaxChannels - 1);  // 16
+  static constexpr int kRateLog2 = 16;                        // Q15 u times Q15 f to a Q20 step of 2^-6 u f
+  // A context's first updates take larger steps (it starts from 0): 2^-3
+  // for its first 64, 2^-4 to 256, 2^-5 to 1024, then 2^-6.
+  static int RateLog2(int32_t updates) {
+    return kRateLog2 - (updates < 64 ? 3 : updates < 256 ? 2 : updates < 1024 ? 1 : 0);
+  }
+  static constexpr int32_t kMaxWeightQ20 = int32_t{4} << 20;  // |w| <= 4
+  static constexpr int32_t kMaxShiftQ16 = int32_t{16} << 16;  // |shift| <= 16 bins
+
+  // A batch of `tiles` tiles at most `width` wide, `channels` (1..3) colour
+  // channels, weights for `contexts` contexts per channel.
+  void Begin(int tiles, int width, int channels, int contexts);
+  // Called before the first subpixel of every row.
+  void StartRow();
+  // The mean shift (Q16 bins) for channel c of (tile, x), given its context
+  // and the heaviest component's log2 inverse scale (Q16). Remembers the
+  // features for Learn.
+  int32_t Shift(int tile, int x, int c, int context, int32_t top_log2_inv_scale);
+  // After coding the subpixel Shift was last asked about for this tile: its
+  // u in Q15 (|u| <= 2^14), under the shifted distribution.
+  void Learn(int tile, int x, int c, int32_t u_q15);
+
+  // Which features (tile, x, c) sees, for tests: writes them and returns
+  // their number.
+  int Features(int tile, int x, int c, int32_t* f) const;
+
+ private:
+  // Residual rows carry kMargin zero cells on either side, so that the
+  // neighbours of a tile's edge pixels read 0 without a test.
+  static constexpr int kMargin = 2;
+  struct Pending {
+    int32_t* weights = nullptr;
+    int32_t* updates = nullptr;
+    int32_t f[kMaxFeatures] = {};  // unused features stay 0 (and so their weights)
+  };
+  size_t Cell(int tile, int c, int x) const {
+    return (static_cast<size_t>(tile) * channels_ + c) * stride_ + kMargin + x;
+  }
+  int width_ = 0, stride_ = 0, channels_ = 0, contexts_ = 0;
+  std::vector<int32_t> weights_;       // Q20: [channel][context][kMaxFeatures]
+  std::vector<int32_t> updates_;       // [channel][context], counted up to 1024
+  std::vector<Pending> pending_;       // [tile]
+  std::vector<int32_t> residuals_[3];  // u, Q15: [tile][channel][margin + x + margin]; rows y, y - 1, y - 2
+};
+
+}  // namespace picnic
+
+#endif  // PICNIC_CODEC_ERROR_FEEDBACK_H_
