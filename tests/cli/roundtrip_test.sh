@@ -77,6 +77,14 @@ stdout_has "model fitted to the image"
   fail "-e 2 did not shrink noise"
 expect_rc 0 "$PICNIC" info noise_e1.pnc
 stdout_has "recalibrated online"
+stdout_has "with error feedback (1.7)"
+# --no-error-feedback: a file picnic 0.4 can read, which says so.
+expect_rc 0 "$PICNIC" compress --model-only --no-error-feedback gen/rgb_noise_63x65.png -o noise_nofb.pnc
+expect_rc 0 "$PICNIC" decompress noise_nofb.pnc -o noise_nofb.png
+expect_rc 0 "$PICNIC" compare gen/rgb_noise_63x65.png noise_nofb.png
+expect_rc 0 "$PICNIC" info noise_nofb.pnc
+stdout_has "recalibrated online"
+! grep -qF "error feedback" "$WORK/stdout" || fail "a --no-error-feedback file says it has error feedback"
 [[ $(stat -c %s noise_e1.pnc) -lt $(stat -c %s noise--no-recalibrate_e1.pnc) ]] ||
   fail "recalibration did not shrink noise"
 for e in 2 3; do
