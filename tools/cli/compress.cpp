@@ -134,7 +134,7 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                 "Leave each mean where the model and recalibration put it. By default the coder "
                 "also moves it by a prediction of its error from the errors of the subpixels "
                 "coded around it, learned online (format 1.7: no stored bytes, about 1 % of the "
-                "decoding time; measured 1.4 % smaller on photographs, up to 3.5 %); files made with this flag "
+                "decoder's instructions; measured 1.4 % smaller on photographs, up to 3.5 %); files made with this flag "
                 "are also readable by picnic 0.4");
   cmd->add_flag("--strip-metadata", opt->strip_metadata,
                 "Leave out PNG metadata (colour profile, text, EXIF...); kept by default");
