@@ -79,11 +79,12 @@ void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
   const int top = Heaviest(*m);
   Pending& p = pending_[tile];
   p.top_log2_inv_scale = m->log2_inv_scales[top];
-  p.context = ScaleBucket(p.top_log2_inv_scale) * kSurpriseClasses + SurpriseClass(left, up);
+  const int bucket = ScaleBucket(p.top_log2_inv_scale);
+  p.context = bucket * kSurpriseClasses + SurpriseClass(left, up);
   const Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
   const int64_t ds = -(o.log2_scale_q26 >> 10);  // Q16
   int64_t dm = o.mean_q26 >> 10;
-  if (feedback_) dm += error_feedback_.Shift(tile, x, c, ScaleBucket(p.top_log2_inv_scale), p.top_log2_inv_scale);
+  if (feedback_) dm += error_feedback_.Shift(tile, x, c, bucket, p.top_log2_inv_scale);
   if (ds == 0 && dm == 0) return;
   for (int k = 0; k < m->num_mixtures; ++k) {
     m->log2_inv_scales[k] = Clamp32(m->log2_inv_scales[k] + ds, kIntMinLog2InvScale, kIntMaxLog2InvScale);
