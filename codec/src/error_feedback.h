@@ -56,6 +56,11 @@ class ErrorFeedback {
   // and the heaviest component's log2 inverse scale (Q16). Remembers the
   // features for Learn.
   int32_t Shift(int tile, int x, int c, int context, int32_t top_log2_inv_scale);
+  // The same with ScaleFactor(top_log2_inv_scale) computed by the caller.
+  int32_t ShiftScaled(int tile, int x, int c, int context, uint32_t scale_factor);
+  // 2^-L / 8 in Q30 for the heaviest component's log2 inverse scale L (Q16)
+  // taken within [-3, 3]: Exp2NegQ30(L + 3).
+  static uint32_t ScaleFactor(int32_t top_log2_inv_scale);
   // After coding the subpixel Shift was last asked about for this tile: its
   // u in Q15 (|u| <= 2^14), under the shifted distribution.
   void Learn(int tile, int x, int c, int32_t u_q15);
@@ -73,14 +78,16 @@ class ErrorFeedback {
     int32_t* updates = nullptr;
     int32_t f[kMaxFeatures] = {};  // unused features stay 0 (and so their weights)
   };
+  // A row holds a tile's pixels side by side, each pixel's channels
+  // together (one cache line serves a pixel's neighbourhood).
   size_t Cell(int tile, int c, int x) const {
-    return (static_cast<size_t>(tile) * channels_ + c) * stride_ + kMargin + x;
+    return (static_cast<size_t>(tile) * stride_ + kMargin + x) * channels_ + c;
   }
   int width_ = 0, stride_ = 0, channels_ = 0, contexts_ = 0;
   std::vector<int32_t> weights_;       // Q20: [channel][context][kMaxFeatures]
   std::vector<int32_t> updates_;       // [channel][context], counted up to 1024
   std::vector<Pending> pending_;       // [tile]
-  std::vector<int32_t> residuals_[3];  // u, Q15: [tile][channel][margin + x + margin]; rows y, y - 1, y - 2
+  std::vector<int32_t> residuals_[3];  // u, Q15: [tile][margin + x + margin][channel]; rows y, y - 1, y - 2
 };
 
 }  // namespace picnic

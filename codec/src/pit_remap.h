@@ -22,6 +22,7 @@
 #ifndef PICNIC_CODEC_PIT_REMAP_H_
 #define PICNIC_CODEC_PIT_REMAP_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -60,21 +61,24 @@ class PitRemap {
   // passes this (old observations fade; the products below stay in 64 bits).
   static constexpr uint64_t kMaxTotal = uint64_t{1} << 30;
 
-  // The bin of f in [0, 2^31] (2^31 itself: the last bin).
+  // The bin of f in [0, 2^31] (2^31 itself: the last bin): the lower half
+  // counts up from 0, the upper half down from kBins - 1 with 2^31 - 1 - f
+  // in place of f (one path for both, no early returns).
   static int Bin(uint32_t f) {
     // floor(log2(x)) - 7 for x >= 256, 0 below: 24 - clz(x | 128).
-    if (f < (uint32_t{1} << 30)) return 24 - __builtin_clz(f | 128);
-    if (f >= kOne) return kBins - 1;
-    return kBins - 1 - (24 - __builtin_clz((kOne - 1 - f) | 128));
+    const bool low = f < (uint32_t{1} << 30);
+    const uint32_t m = low ? f : kOne - 1 - std::min(f, kOne - 1);
+    const int b = 24 - __builtin_clz(m | 128);
+    return low ? b : kBins - 1 - b;
   }
   // Lower edge of `bin` (0..kBins; Edge(kBins) = 2^31), and the log2 of
   // its width: Edge(bin + 1) - Edge(bin) = 2^WidthLog2(bin).
   static uint32_t Edge(int bin) { return pit_remap_internal::kEdges[bin]; }
   static int WidthLog2(int bin) { return pit_remap_internal::kWidthLog2[bin]; }
 
-  // G(f) for a context's knots (kBins + 1 values, 0 ... 2^31, non-decreasing).
+  // G(f) for a context's knots (kBins + 1 values, 0 ... 2^31, non-decreasing),
+  // f <= 2^31 (G(2^31) = 2^31: the last bin's top knot).
   static uint32_t Map(const uint32_t* knots, uint32_t f) {
-    if (f >= kOne) return kOne;
     const int b = Bin(f);
     const uint64_t d = f - Edge(b);
     return knots[b] + static_cast<uint32_t>((d * (knots[b + 1] - knots[b])) >> WidthLog2(b));

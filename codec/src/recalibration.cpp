@@ -9,16 +9,17 @@
 namespace picnic {
 namespace {
 
-int32_t Clamp32(int64_t v, int32_t lo, int32_t hi) {
-  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(v, lo), hi));
-}
-
 int64_t Clamp64(int64_t v, int64_t bound) { return std::min(std::max(v, -bound), bound); }
 
+// The first of the heaviest components (written to compile to conditional
+// moves: which one it is changes from subpixel to subpixel).
 int Heaviest(const IntSubpixelMixture& m) {
   int top = 0;
+  int32_t best = m.log2_weights[0];
   for (int k = 1; k < m.num_mixtures; ++k) {
-    if (m.log2_weights[k] > m.log2_weights[top]) top = k;
+    const int32_t w = m.log2_weights[k];
+    top = w > best ? k : top;
+    best = w > best ? w : best;
   }
   return top;
 }
@@ -31,16 +32,15 @@ int Recalibration::ScaleBucket(int32_t log2_inv_scale_q16) {
 }
 
 int Recalibration::SurpriseClass(int32_t left_q16, int32_t up_q16) {
-  int64_t sum = 0;
-  int n = 0;
-  for (int32_t b : {left_q16, up_q16}) {
-    if (b >= 0) {
-      sum += b;
-      ++n;
-    }
+  // Code lengths are >= 0, so their mean is a shift.
+  int64_t avg;
+  if (left_q16 >= 0 && up_q16 >= 0) {
+    avg = (int64_t{left_q16} + up_q16) >> 1;
+  } else if (left_q16 >= 0 || up_q16 >= 0) {
+    avg = std::max(left_q16, up_q16);
+  } else {
+    return 2;
   }
-  if (n == 0) return 2;
-  const int64_t avg = sum / n;
   const int c = static_cast<int>(avg >> 16) - 1;  // under 2 bits: 0; 2-3: 1; ...; 6 and more: 5
   return c < 0 ? 0 : c >= kSurpriseClasses ? kSurpriseClasses - 1 : c;
 }
@@ -73,22 +73,42 @@ void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
   // 2: the code length of the same pixel's previous channel (measured
   // better: 0.06-0.23 % smaller files on six photos/valid images than the
   // neighbours of the same channel, and than both together).
-  const size_t row = (static_cast<size_t>(tile) * channels_ + c) * width_;
-  const int32_t left = c > 0 ? bits_[1][row - width_ + x] : x > 0 ? bits_[1][row + x - 1] : -1;
-  const int32_t up = c > 0 ? -1 : bits_[0][row + x];
+  const size_t at = Cell(tile, x, c);
+  const int32_t left = c > 0 ? bits_[1][at - 1] : x > 0 ? bits_[1][at - channels_] : -1;
+  const int32_t up = c > 0 ? -1 : bits_[0][at];
   const int top = Heaviest(*m);
   Pending& p = pending_[tile];
   p.top_log2_inv_scale = m->log2_inv_scales[top];
+  p.scale_factor = ErrorFeedback::ScaleFactor(p.top_log2_inv_scale);
   const int bucket = ScaleBucket(p.top_log2_inv_scale);
+  if (remap_) {
+    // The decoder's search reads this map's knots right after the CDF's
+    // set-up; the network's pass since the last pixel has evicted them.
+    const uint32_t* knots = pit_.Knots(c * kScaleBuckets + bucket);
+    for (int i = 0; i <= PitRemap::kBins; i += 16) __builtin_prefetch(knots + i);
+    __builtin_prefetch(knots + PitRemap::kBins);
+  }
   p.context = bucket * kSurpriseClasses + SurpriseClass(left, up);
   const Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
-  const int64_t ds = -(o.log2_scale_q26 >> 10);  // Q16
-  int64_t dm = o.mean_q26 >> 10;
-  if (feedback_) dm += error_feedback_.Shift(tile, x, c, bucket, p.top_log2_inv_scale);
-  if (ds == 0 && dm == 0) return;
-  for (int k = 0; k < m->num_mixtures; ++k) {
-    m->log2_inv_scales[k] = Clamp32(m->log2_inv_scales[k] + ds, kIntMinLog2InvScale, kIntMaxLog2InvScale);
-    m->means[k] = Clamp32(m->means[k] + dm, kIntMinMean, kIntMaxMean);
+  // |ds| <= 2^17 and |dm| <= 20 * 2^16 (kMaxScaleQ26, kMaxMeanQ26,
+  // ErrorFeedback::kMaxShiftQ16), so with the mixture's values in their
+  // ranges (picnic/mixture.h) the sums below fit 32 bits.
+  const int32_t ds = static_cast<int32_t>(-(o.log2_scale_q26 >> 10));  // Q16
+  int32_t dm = static_cast<int32_t>(o.mean_q26 >> 10);
+  if (feedback_) dm += error_feedback_.ShiftScaled(tile, x, c, bucket, p.scale_factor);
+  // Every slot, used or not (a fixed count vectorizes; unused slots are
+  // never read).
+  if (ds != 0) {
+    for (int k = 0; k < kMaxMixtures; ++k) {
+      const int32_t v = m->log2_inv_scales[k] + ds;
+      m->log2_inv_scales[k] = v < kIntMinLog2InvScale ? kIntMinLog2InvScale : v > kIntMaxLog2InvScale ? kIntMaxLog2InvScale : v;
+    }
+  }
+  if (dm != 0) {
+    for (int k = 0; k < kMaxMixtures; ++k) {
+      const int32_t v = m->means[k] + dm;
+      m->means[k] = v < kIntMinMean ? kIntMinMean : v > kIntMaxMean ? kIntMaxMean : v;
+    }
   }
 }
 
@@ -105,13 +125,13 @@ void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t uppe
   // The mean moves by rate/1024 * 4u * scale bins; scale = 2^-L with L (the
   // heaviest component's log2 inverse scale) taken within [-3, 3]:
   // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30. In Q26 that is
-  // rate * u2 * Exp2NegQ30(L + 3) / 2^(10 + precision).
-  const int32_t l = std::min(std::max(p.top_log2_inv_scale, -3 * 65536), 3 * 65536);
-  const int64_t e = fixed::Exp2NegQ30(static_cast<uint32_t>(l + 3 * 65536));
-  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * e, 10 + precision), kMaxMeanQ26);
+  // rate * u2 * Exp2NegQ30(L + 3) / 2^(10 + precision), the factor
+  // ErrorFeedback::ScaleFactor that Apply computed.
+  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * int64_t{p.scale_factor}, 10 + precision),
+                       kMaxMeanQ26);
   // This subpixel's code length, for its right and lower neighbours' contexts.
   const int32_t bits = precision * 65536 - fixed::Log2Q16(static_cast<uint64_t>(pr));
-  bits_[1][(static_cast<size_t>(tile) * channels_ + c) * width_ + x] = std::max(bits, 0);
+  bits_[1][Cell(tile, x, c)] = std::max(bits, 0);
   // u in Q15: u2 / 2T * 2^15 (|u2| <= T <= 2^24, so the product fits).
   if (feedback_) error_feedback_.Learn(tile, x, c, static_cast<int32_t>(fixed::RoundShift64(u2 * 16384, precision)));
 }

@@ -100,7 +100,9 @@ class Recalibration {
   struct Pending {
     int context = 0;
     int32_t top_log2_inv_scale = 0;
+    uint32_t scale_factor = 0;  // ErrorFeedback::ScaleFactor(top_log2_inv_scale)
   };
+  size_t Cell(int tile, int x, int c) const { return (static_cast<size_t>(tile) * width_ + x) * channels_ + c; }
   int RemapContext(int tile, int c) const {
     return c * kScaleBuckets + ScaleBucket(pending_[tile].top_log2_inv_scale);
   }
@@ -110,7 +112,7 @@ class Recalibration {
   ErrorFeedback error_feedback_;
   std::vector<Offsets> offsets_;       // [channel][context]
   std::vector<Pending> pending_;       // [tile]
-  std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][channel][x], previous and current row
+  std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][x][channel], previous and current row
 };
 
 }  // namespace picnic
