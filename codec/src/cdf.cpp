@@ -250,6 +250,7 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
   for (int k = 1; k < m.num_mixtures; ++k) max_lw = std::max(max_lw, m.log2_weights[k]);
   num_mixtures_ = 0;
   int_weight_sum_ = 0;
+  bool have_top = false;
   for (int k = 0; k < m.num_mixtures; ++k) {
     const int64_t below = static_cast<int64_t>(max_lw) - m.log2_weights[k];  // >= 0
     if (below >= (int64_t{24} << 16)) continue;  // weight < 2^-24: rounds to 0 in Q24
@@ -257,6 +258,11 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
     if (w == 0) continue;
     const int32_t mean = std::min(std::max(m.means[k], kIntMinMean), kIntMaxMean);
     const int32_t ls = std::min(std::max(m.log2_inv_scales[k], kIntMinLog2InvScale), kIntMaxLog2InvScale);
+    if (below == 0 && !have_top) {  // the heaviest (the first of equals), for Guess
+      top_mean_ = mean;
+      top_log2_inv_scale_ = ls;
+      have_top = true;
+    }
     int_weights_[num_mixtures_] = w;
     int_components_[num_mixtures_] = IntLogistic(mean, ls);
     int_weight_sum_ += w;
@@ -300,6 +306,17 @@ uint32_t QuantizedCdf::RawCount(int v) const {
   if (v <= 0) return 0;
   if (v >= kNumSymbols) return uint32_t{1} << precision_;
   return CountOf(v, RawF(v));
+}
+
+int QuantizedCdf::Guess(uint64_t target) const {
+  if (tabulated_ || !integer_) return -1;
+  const double total = static_cast<double>(uint64_t{1} << precision_);
+  // The map, if any, is left out: inverting it measured 0.7 % fewer calls.
+  const double u = (static_cast<double>(target) + 0.5) / total;  // in (0, 1)
+  // F(v) = sigmoid((v - 1/2 - mean) 2^L) <= u  <=>  v <= mean + 1/2 + logit(u) 2^-L.
+  const double x = top_mean_ / 65536.0 + 0.5 +
+                   std::log(u / (1.0 - u)) * std::exp2(-top_log2_inv_scale_ / 65536.0);
+  return static_cast<int>(std::floor(std::min(std::max(x, 0.0), static_cast<double>(kNumSymbols - 1))));
 }
 
 Status BuildCdf(const Distribution& d, int precision, uint32_t* cdf) {

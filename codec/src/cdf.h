@@ -27,8 +27,9 @@ constexpr int kCdfSize = kNumSymbols + 1;
 //   cdf(v) = v + floor(F(v) * (2^precision - 256)),
 // which is strictly increasing because F is monotone and each term of its
 // fixed-order sum is. It is evaluated on demand: the encoder needs two
-// values per symbol and the decoder's binary search about sixteen, instead of
-// the 256 edges of a table, ten logistics each.
+// values per symbol and the decoder's search eight (binary search) or, from
+// a guess (Guess), about four, instead of the 256 edges of a table, ten
+// logistics each.
 // kIntMixture: the same mixture in the exact engine's integer form
 // (picnic/mixture.h), all integer arithmetic: weights w_k = 2^(lw_k - max lw)
 // in Q24, F_k(v) = SigmoidQ31(t_k at bin v's lower edge), F = sum w_k F_k /
@@ -55,6 +56,12 @@ class QuantizedCdf {
   // coded value's two cost nothing after coding it.
   uint32_t RawF(int v) const;
   uint32_t RawCount(int v) const;
+  // A guess of the symbol whose counts hold `target` (< 2^precision), for
+  // the decoder's search to start from (RangeDecoder::DecodeWith): the
+  // heaviest component's quantile at target / 2^precision (the map, if
+  // any, left out). kIntMixture only (-1 otherwise).
+  // Floating point: it steers the search, it cannot change its result.
+  int Guess(uint64_t target) const;
 
  private:
   uint32_t MixtureAt(int v) const;
@@ -74,6 +81,7 @@ class QuantizedCdf {
   uint32_t gen_ = 0;
   uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
   uint64_t int_weight_sum_ = 0;
+  int32_t top_mean_ = 0, top_log2_inv_scale_ = 0;  // the heaviest component's, Q16
   IntLogistic int_components_[kMaxMixtures];
   uint32_t table_[kNumSymbols + 1];
   int precision_ = 0;

@@ -24,7 +24,8 @@ struct DecodeCoder {
   std::vector<RangeDecoder>* decoders;
   Status Code(int tile, const QuantizedCdf& cdf, int precision, uint8_t& value, CodedInterval* coded) {
     RangeDecoder& d = (*decoders)[tile];
-    value = static_cast<uint8_t>(d.DecodeWith(cdf, precision));
+    value = static_cast<uint8_t>(
+        d.DecodeWith(cdf, precision, kNumSymbols, [&cdf](uint64_t target) { return cdf.Guess(target); }));
     coded->lower = d.last_lower();
     coded->upper = d.last_upper();
     return Status::Ok();

@@ -97,10 +97,21 @@ class RangeDecoder {
   }
 
   // The same for a CDF evaluated on demand: cdf(s) for 0 <= s <= num_symbols,
-  // with the same REQUIREs as above. Binary search makes about
-  // 2 * log2(num_symbols) calls, so a model's CDF never has to be tabulated.
+  // with the same REQUIREs as above. Binary search makes log2(num_symbols)
+  // calls, so a model's CDF never has to be tabulated.
   template <typename CdfFn>
   int DecodeWith(const CdfFn& cdf, int precision, int num_symbols = 256) {
+    return DecodeWith(cdf, precision, num_symbols, [](uint64_t) { return -1; });
+  }
+
+  // The same, starting from guess(target) (any int; < 0: no guess), the
+  // caller's estimate of the symbol: the search looks there first and
+  // gallops outwards, so that a good guess costs two calls of cdf. The
+  // symbol does not depend on the guess (only one s has cdf(s) <= target
+  // < cdf(s + 1)), so a guess may come from anywhere, floating point
+  // included.
+  template <typename CdfFn, typename GuessFn>
+  int DecodeWith(const CdfFn& cdf, int precision, int num_symbols, const GuessFn& guess) {
     const uint64_t r = range_ >> precision;
     const uint64_t max_target = (uint64_t{1} << precision) - 1;
     uint64_t target = code_ / r;
@@ -109,6 +120,37 @@ class RangeDecoder {
     // Largest s with cdf(s) <= target; cdf(0) == 0 <= target always holds.
     int lo = 0, hi = num_symbols;  // invariant: cdf(lo) <= target < cdf(hi)
     uint32_t cdf_lo = 0, cdf_hi = uint32_t{1} << precision;
+    const int g = guess(target);
+    if (g >= 0 && g < num_symbols) {
+      const uint32_t c = g > 0 ? cdf(g) : 0;
+      if (c <= target) {  // at or above g: g + 1, g + 2, g + 4, ...
+        lo = g;
+        cdf_lo = c;
+        for (int step = 1; lo + step < hi; step *= 2) {
+          const uint32_t d = cdf(lo + step);
+          if (d > target) {
+            hi = lo + step;
+            cdf_hi = d;
+            break;
+          }
+          lo += step;
+          cdf_lo = d;
+        }
+      } else {  // below g: g - 1, g - 2, g - 4, ...
+        hi = g;
+        cdf_hi = c;
+        for (int step = 1; hi - step > lo; step *= 2) {
+          const uint32_t d = cdf(hi - step);
+          if (d <= target) {
+            lo = hi - step;
+            cdf_lo = d;
+            break;
+          }
+          hi -= step;
+          cdf_hi = d;
+        }
+      }
+    }
     while (hi - lo > 1) {
       const int mid = lo + (hi - lo) / 2;
       const uint32_t c = cdf(mid);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <vector>
@@ -196,6 +197,45 @@ TEST_CASE("cdf: counts quantize exactly and proportionally", "[cdf]") {
   counts[200] = 1000;
   REQUIRE(BuildCdf(d, 12, cdf).ok());
   CHECK(cdf[201] - cdf[200] == 4096 - 255);
+}
+
+TEST_CASE("cdf: Guess finds a single logistic's symbol, and nothing for tables", "[cdf]") {
+  // One integer logistic: the guess is its quantile, so it lands on the
+  // symbol whose counts hold the target, or next to it (rounding at bin
+  // edges), wherever that symbol has a count to speak of.
+  for (int32_t mean : {3 * 65536 + 20000, 128 * 65536, 250 * 65536 + 45000}) {
+    for (int32_t l : {-3 * 65536, 0, 3 * 65536 / 2}) {
+      Distribution d;
+      d.kind = Distribution::Kind::kIntMixture;
+      d.int_mixture.num_mixtures = 1;
+      d.int_mixture.means[0] = mean;
+      d.int_mixture.log2_inv_scales[0] = l;
+      QuantizedCdf q;
+      REQUIRE(q.Init(d, 24).ok());
+      int checked = 0;
+      for (int v = 0; v < kNumSymbols; ++v) {
+        const uint32_t lo = q(v), hi = q(v + 1);
+        if (hi - lo < 4096) continue;  // under 2^-12 of the mass
+        const int g = q.Guess(lo + (hi - lo) / 2);
+        INFO("mean " << mean / 65536.0 << ", log2 inverse scale " << l / 65536.0 << ", symbol " << v);
+        CHECK(std::abs(g - v) <= 1);
+        ++checked;
+      }
+      CHECK(checked > 0);
+      for (uint64_t t : {uint64_t{0}, (uint64_t{1} << 24) - 1}) {
+        const int g = q.Guess(t);
+        CHECK(g >= 0);
+        CHECK(g < kNumSymbols);
+      }
+    }
+  }
+  Distribution counts;
+  counts.kind = Distribution::Kind::kCounts;
+  std::vector<uint32_t> freq(kNumSymbols, 1);
+  counts.counts = freq.data();
+  QuantizedCdf q;
+  REQUIRE(q.Init(counts, 16).ok());
+  CHECK(q.Guess(1000) == -1);
 }
 
 TEST_CASE("cdf: deterministic: same input, same CDF", "[cdf]") {

@@ -98,6 +98,55 @@ TEST_CASE("range coder: random CDFs round trip at every precision, both widths",
   }
 }
 
+TEST_CASE("range coder: a guess changes the search, never the symbol or the stream's state", "[range_coder]") {
+  std::mt19937 rng(99);
+  const int precision = 20, n = 256, count = 4000;
+  std::vector<std::vector<uint32_t>> tables;
+  for (int t = 0; t < 8; ++t) tables.push_back(RandomCdf(rng, n, precision));
+  std::vector<const std::vector<uint32_t>*> cdfs;
+  std::vector<int> precisions, symbols;
+  for (int i = 0; i < count; ++i) {
+    cdfs.push_back(&tables[rng() % tables.size()]);
+    precisions.push_back(precision);
+    symbols.push_back(Sample(rng, *cdfs.back()));
+  }
+  const Coded coded = EncodeAll(cdfs, precisions, symbols, kRangeCoderMaxPrecision);
+  // Guesses: none, exact, off by a little, off by a lot, out of range.
+  for (int mode = 0; mode < 5; ++mode) {
+    RangeDecoder dec(coded.bytes.data(), coded.bytes.size(), kRangeCoderMaxPrecision);
+    int mismatches = 0;
+    int64_t calls = 0;
+    for (int i = 0; i < count; ++i) {
+      const auto& cdf = *cdfs[i];
+      const int s = symbols[i];
+      auto guess = [&](uint64_t target) {
+        CHECK(cdf[s] <= target);  // the decoder's target lies in the symbol's counts
+        CHECK(target < cdf[s + 1]);
+        switch (mode) {
+          case 0: return -1;
+          case 1: return s;
+          case 2: return s + static_cast<int>(rng() % 7) - 3;
+          case 3: return static_cast<int>(rng() % n);
+          default: return (rng() % 2) ? -1000 : 1000;
+        }
+      };
+      auto at = [&](int v) {
+        ++calls;
+        return cdf[v];
+      };
+      if (dec.DecodeWith(at, precision, n, guess) != s) ++mismatches;
+    }
+    INFO("guess mode " << mode);
+    CHECK(mismatches == 0);
+    CHECK_FALSE(dec.corrupt());
+    CHECK(dec.position() >= coded.bytes.size());
+    // Binary search: 8 calls; an exact guess: 2 (fewer at the ends).
+    if (mode == 0 || mode == 4) CHECK(calls == 8 * count);
+    if (mode == 1) CHECK(calls <= 2 * count);
+    if (mode == 2) CHECK(calls < 8 * count);
+  }
+}
+
 TEST_CASE("range coder: precision may change from symbol to symbol", "[range_coder]") {
   for (int max_precision : {kRangeCoderNarrowMaxPrecision, kRangeCoderMaxPrecision}) {
     std::mt19937 rng(99);
