@@ -45,7 +45,8 @@ int Recalibration::SurpriseClass(int32_t left_q16, int32_t up_q16) {
   return c < 0 ? 0 : c >= kSurpriseClasses ? kSurpriseClasses - 1 : c;
 }
 
-void Recalibration::Begin(int tiles, int width, int channels, bool remap, bool feedback) {
+void Recalibration::Begin(int tiles, int width, int channels, const OnlineAdaptation& online) {
+  const bool remap = online.calibration_map, feedback = online.error_feedback;
   width_ = width;
   channels_ = channels;
   remap_ = remap;

@@ -63,10 +63,12 @@ class Recalibration {
   static constexpr int64_t kMaxMeanQ26 = int64_t{4} << 26;
 
   // A batch of `tiles` tiles at most `width` wide, `channels` colour
-  // channels; with `remap` (format 1.6) also an online calibration map per
-  // channel and scale bucket (pit_remap.h); with `feedback` (format 1.7)
-  // the means also follow the neighbours' residuals (error_feedback.h).
-  void Begin(int tiles, int width, int channels, bool remap = false, bool feedback = false);
+  // channels; with `online.calibration_map` (format 1.6) also an online
+  // calibration map per channel and scale bucket (pit_remap.h); with
+  // `online.error_feedback` (format 1.7) the means also follow the
+  // neighbours' residuals (error_feedback.h). `online.recalibrate` is the
+  // caller's business (it calls this class or not).
+  void Begin(int tiles, int width, int channels, const OnlineAdaptation& online = {});
   // Called before the first subpixel of every row.
   void StartRow();
   // Adds the offsets of (tile, x, c)'s context to the mixture. Channels are

@@ -67,8 +67,7 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
   QuantizedCdf cdf;
   CodedInterval coded;
   Recalibration recalibration;
-  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels, remap,
-                                       online.error_feedback);
+  if (recalibrate) recalibration.Begin(static_cast<int>(rects.size()), max_w, color_channels, online);
   for (int y = 0; y < max_h; ++y) {
     if (recalibrate) recalibration.StartRow();
     for (int x = 0; x < max_w; ++x) {
