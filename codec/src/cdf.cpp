@@ -250,7 +250,6 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
   for (int k = 1; k < m.num_mixtures; ++k) max_lw = std::max(max_lw, m.log2_weights[k]);
   num_mixtures_ = 0;
   int_weight_sum_ = 0;
-  bool have_top = false;
   for (int k = 0; k < m.num_mixtures; ++k) {
     const int64_t below = static_cast<int64_t>(max_lw) - m.log2_weights[k];  // >= 0
     if (below >= (int64_t{24} << 16)) continue;  // weight < 2^-24: rounds to 0 in Q24
@@ -258,13 +257,9 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
     if (w == 0) continue;
     const int32_t mean = std::min(std::max(m.means[k], kIntMinMean), kIntMaxMean);
     const int32_t ls = std::min(std::max(m.log2_inv_scales[k], kIntMinLog2InvScale), kIntMaxLog2InvScale);
-    if (below == 0 && !have_top) {  // the heaviest (the first of equals), for Guess
-      top_mean_ = mean;
-      top_log2_inv_scale_ = ls;
-      have_top = true;
-    }
     int_weights_[num_mixtures_] = w;
     int_components_[num_mixtures_] = IntLogistic(mean, ls);
+    int_log2_inv_scales_[num_mixtures_] = ls;
     int_weight_sum_ += w;
     ++num_mixtures_;
   }
@@ -311,11 +306,34 @@ uint32_t QuantizedCdf::RawCount(int v) const {
 int QuantizedCdf::Guess(uint64_t target) const {
   if (tabulated_ || !integer_) return -1;
   const double total = static_cast<double>(uint64_t{1} << precision_);
-  // The map, if any, is left out: inverting it measured 0.7 % fewer calls.
-  const double u = (static_cast<double>(target) + 0.5) / total;  // in (0, 1)
-  // F(v) = sigmoid((v - 1/2 - mean) 2^L) <= u  <=>  v <= mean + 1/2 + logit(u) 2^-L.
-  const double x = top_mean_ / 65536.0 + 0.5 +
-                   std::log(u / (1.0 - u)) * std::exp2(-top_log2_inv_scale_ / 65536.0);
+  double u = (static_cast<double>(target) + 0.5) / total;  // in (0, 1)
+  if (remap_ != nullptr) {
+    // The target is a value of G(F); to first order F = G^-1(u) is
+    // u - (G(u) - u), one Map instead of a search of the knots (which
+    // measured the same number of calls: 2.510 against 2.516 on mcm_1).
+    const uint32_t g = static_cast<uint32_t>(u * PitRemap::kOne);
+    const double f = 2.0 * g - static_cast<double>(PitRemap::Map(remap_, g));
+    u = std::min(std::max(f / PitRemap::kOne, 1e-9), 1.0 - 1e-9);
+  }
+  // One logistic for the mixture: weighted mean m; variance
+  // s^2 pi^2 / 3 with s^2 = 2^(-2 * weighted mean log2 inverse scale) plus
+  // the means' own variance. (Matching every component's variance exactly
+  // took a power of two per component and saved no time.)
+  double sw = 0, sm = 0, sm2 = 0, sl = 0;
+  for (int k = 0; k < num_mixtures_; ++k) {
+    const double w = static_cast<double>(int_weights_[k]);
+    const double mean = int_components_[k].mean_q16() / 65536.0;
+    sw += w;
+    sm += w * mean;
+    sm2 += w * mean * mean;
+    sl += w * int_log2_inv_scales_[k];
+  }
+  const double m = sm / sw;
+  const double s_geo = std::exp2(-sl / sw / 65536.0);
+  const double kThreeOverPiSquared = 0.30396355092701331;
+  const double s = std::sqrt(s_geo * s_geo + std::max(sm2 / sw - m * m, 0.0) * kThreeOverPiSquared);
+  // F(v) = sigmoid((v - 1/2 - m) / s) <= u  <=>  v <= m + 1/2 + logit(u) s.
+  const double x = m + 0.5 + std::log(u / (1.0 - u)) * s;
   return static_cast<int>(std::floor(std::min(std::max(x, 0.0), static_cast<double>(kNumSymbols - 1))));
 }
 

@@ -28,7 +28,7 @@ constexpr int kCdfSize = kNumSymbols + 1;
 // which is strictly increasing because F is monotone and each term of its
 // fixed-order sum is. It is evaluated on demand: the encoder needs two
 // values per symbol and the decoder's search eight (binary search) or, from
-// a guess (Guess), about four, instead of the 256 edges of a table, ten
+// a guess (Guess), about three, instead of the 256 edges of a table, ten
 // logistics each.
 // kIntMixture: the same mixture in the exact engine's integer form
 // (picnic/mixture.h), all integer arithmetic: weights w_k = 2^(lw_k - max lw)
@@ -58,8 +58,10 @@ class QuantizedCdf {
   uint32_t RawCount(int v) const;
   // A guess of the symbol whose counts hold `target` (< 2^precision), for
   // the decoder's search to start from (RangeDecoder::DecodeWith): the
-  // heaviest component's quantile at target / 2^precision (the map, if
-  // any, left out). kIntMixture only (-1 otherwise).
+  // quantile at target / 2^precision of one logistic matched to the
+  // mixture (its weighted mean; its scale from the weighted mean of the
+  // log-scales, widened by the spread of the means), through the map's
+  // inverse (to first order) if one is set. kIntMixture only (-1 otherwise).
   // Floating point: it steers the search, it cannot change its result.
   int Guess(uint64_t target) const;
 
@@ -81,7 +83,7 @@ class QuantizedCdf {
   uint32_t gen_ = 0;
   uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
   uint64_t int_weight_sum_ = 0;
-  int32_t top_mean_ = 0, top_log2_inv_scale_ = 0;  // the heaviest component's, Q16
+  int32_t int_log2_inv_scales_[kMaxMixtures];  // Q16, for Guess
   IntLogistic int_components_[kMaxMixtures];
   uint32_t table_[kNumSymbols + 1];
   int precision_ = 0;

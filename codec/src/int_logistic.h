@@ -22,6 +22,7 @@ class IntLogistic {
     mant_ = fixed::Exp2NegQ30(static_cast<uint32_t>(65536 - f));
     shift_ = 29 - n;  // 26 .. 47 within the clamps
   }
+  int32_t mean_q16() const { return mean_; }
   // t in Q16, clamped to +-2^28.
   int64_t T(int32_t x_q16) const {
     const int64_t d = static_cast<int64_t>(x_q16) - mean_;  // |d| < 2^27
