@@ -28,6 +28,16 @@ Distribution OneLogistic(float mean, float log_scale) {
   return d;
 }
 
+// The exact engine's form: mean in Q16 bins, log2 inverse scale in Q16.
+Distribution OneIntLogistic(int32_t mean_q16, int32_t log2_inv_scale_q16) {
+  Distribution d;
+  d.kind = Distribution::Kind::kIntMixture;
+  d.int_mixture.num_mixtures = 1;
+  d.int_mixture.means[0] = mean_q16;
+  d.int_mixture.log2_inv_scales[0] = log2_inv_scale_q16;
+  return d;
+}
+
 // KL(p || q) in bits, q the quantized distribution: the expected extra cost
 // of coding with the integer CDF instead of the exact probabilities.
 double KlBits(const double* p, const uint32_t* cdf) {
@@ -205,13 +215,8 @@ TEST_CASE("cdf: Guess finds a single logistic's symbol, and nothing for tables",
   // edges), wherever that symbol has a count to speak of.
   for (int32_t mean : {3 * 65536 + 20000, 128 * 65536, 250 * 65536 + 45000}) {
     for (int32_t l : {-3 * 65536, 0, 3 * 65536 / 2}) {
-      Distribution d;
-      d.kind = Distribution::Kind::kIntMixture;
-      d.int_mixture.num_mixtures = 1;
-      d.int_mixture.means[0] = mean;
-      d.int_mixture.log2_inv_scales[0] = l;
       QuantizedCdf q;
-      REQUIRE(q.Init(d, 24).ok());
+      REQUIRE(q.Init(OneIntLogistic(mean, l), 24).ok());
       int checked = 0;
       for (int v = 0; v < kNumSymbols; ++v) {
         const uint32_t lo = q(v), hi = q(v + 1);
