@@ -79,13 +79,14 @@ void Recalibration::Apply(int tile, int x, int c, IntSubpixelMixture* m) {
   const int32_t up = c > 0 ? -1 : bits_[0][at];
   const int top = Heaviest(*m);
   Pending& p = pending_[tile];
-  p.top_log2_inv_scale = m->log2_inv_scales[top];
-  p.scale_factor = ErrorFeedback::ScaleFactor(p.top_log2_inv_scale);
-  const int bucket = ScaleBucket(p.top_log2_inv_scale);
+  const int32_t top_log2_inv_scale = m->log2_inv_scales[top];
+  p.scale_factor = ErrorFeedback::ScaleFactor(top_log2_inv_scale);
+  const int bucket = ScaleBucket(top_log2_inv_scale);
+  p.remap_context = c * kScaleBuckets + bucket;
   if (remap_) {
     // The decoder's search reads this map's knots right after the CDF's
     // set-up; the network's pass since the last pixel has evicted them.
-    const uint32_t* knots = pit_.Knots(c * kScaleBuckets + bucket);
+    const uint32_t* knots = pit_.Knots(p.remap_context);
     for (int i = 0; i <= PitRemap::kBins; i += 16) __builtin_prefetch(knots + i);
     __builtin_prefetch(knots + PitRemap::kBins);
   }

@@ -84,8 +84,10 @@ class Recalibration {
   // for this tile (QuantizedCdf::SetRemap), and, after coding it, its
   // interval of the mixture's CDF before the map (QuantizedCdf::RawF).
   bool remap() const { return remap_; }
-  const uint32_t* Knots(int tile, int c) const { return pit_.Knots(RemapContext(tile, c)); }
-  void Observe(int tile, int c, uint32_t f_lo, uint32_t f_hi) { pit_.Observe(RemapContext(tile, c), f_lo, f_hi); }
+  // (c is the channel Apply was last called with for this tile; its map
+  // context was chosen there.)
+  const uint32_t* Knots(int tile, int /*c*/) const { return pit_.Knots(pending_[tile].remap_context); }
+  void Observe(int tile, int /*c*/, uint32_t f_lo, uint32_t f_hi) { pit_.Observe(pending_[tile].remap_context, f_lo, f_hi); }
 
   // The heaviest component's log2 inverse scale L (Q16) in half-doublings:
   // L < -3.5, [-3.5, -3), ..., [2, 2.5), L >= 2.5.
@@ -101,13 +103,10 @@ class Recalibration {
   };
   struct Pending {
     int context = 0;
-    int32_t top_log2_inv_scale = 0;
-    uint32_t scale_factor = 0;  // ErrorFeedback::ScaleFactor(top_log2_inv_scale)
+    int remap_context = 0;      // the map's: channel and scale bucket
+    uint32_t scale_factor = 0;  // ErrorFeedback::ScaleFactor of the heaviest component's log2 inverse scale
   };
   size_t Cell(int tile, int x, int c) const { return (static_cast<size_t>(tile) * width_ + x) * channels_ + c; }
-  int RemapContext(int tile, int c) const {
-    return c * kScaleBuckets + ScaleBucket(pending_[tile].top_log2_inv_scale);
-  }
   int width_ = 0, channels_ = 0, rows_ = 0;
   bool remap_ = false, feedback_ = false;
   PitRemap pit_;
