@@ -455,6 +455,9 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   if ((h.flags & kFlagErrorFeedback) != 0 && (h.flags & kFlagRecalibrated) == 0) {
     return Corrupt("the error-feedback flag is set without the recalibration flag");
   }
+  if ((h.flags & kFlagAnnealed) != 0 && (h.flags & kFlagRecalibrated) == 0) {
+    return Corrupt("the annealing flag is set without the recalibration flag");
+  }
   const uint64_t coded_tiles = CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size);
   if (num_tiles != coded_tiles) {
     return Corrupt("header lists " + std::to_string(num_tiles) + " tiles, but the " + std::to_string(CodedWidth(h)) +

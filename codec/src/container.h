@@ -25,10 +25,11 @@ constexpr uint16_t kFormatMajor = 1;
 // 1.1 adds the metadata field, 1.2 the model-parameters field, 1.3 the
 // tile-modes field, 1.4 the replication field (FORMAT.md), 1.5 the
 // recalibration flag, 1.6 the calibration-map flag, 1.7 the error-feedback
-// flag (no fields: they do not raise a file's minor version).
+// flag, 1.8 the annealing flag (no fields: they do not raise a file's minor
+// version).
 // A file is written with the lowest minor version its fields need: without
 // metadata and model parameters it is a 1.0 file.
-constexpr uint16_t kFormatMinor = 7;
+constexpr uint16_t kFormatMinor = 8;
 // Flag bits. A reader refuses flags it does not know: a file that needs a
 // feature an older reader would misdecode sets one.
 constexpr uint8_t kFlagModelParams = 0x01;  // the 1.2 model-parameters field is in use
@@ -37,10 +38,11 @@ constexpr uint8_t kFlagReplicated = 0x04;  // the 1.4 replication field is in us
 constexpr uint8_t kFlagRecalibrated = 0x08;  // 1.5: model tiles' integer mixtures recalibrated online (recalibration.h)
 constexpr uint8_t kFlagCalibrationMap = 0x10;  // 1.6: and their CDFs mapped online (pit_remap.h); only with 0x08
 constexpr uint8_t kFlagErrorFeedback = 0x20;  // 1.7: and their means fed back the neighbours' residuals (error_feedback.h); only with 0x08
+constexpr uint8_t kFlagAnnealed = 0x40;  // 1.8: and the online stages' steps annealed (recalibration.h); only with 0x08
 constexpr uint8_t kKnownFlags = kFlagModelParams | kFlagTileModes | kFlagReplicated | kFlagRecalibrated |
-                                kFlagCalibrationMap | kFlagErrorFeedback;
+                                kFlagCalibrationMap | kFlagErrorFeedback | kFlagAnnealed;
 // The flags that only make sense with kFlagRecalibrated.
-constexpr uint8_t kFlagsNeedingRecalibration = kFlagCalibrationMap | kFlagErrorFeedback;
+constexpr uint8_t kFlagsNeedingRecalibration = kFlagCalibrationMap | kFlagErrorFeedback | kFlagAnnealed;
 // How a tile is coded (the 1.3 tile-modes field; without it every tile is
 // kTileModel). A new way of coding, or any change to one, takes a new number.
 enum TileMode : uint8_t {

@@ -116,7 +116,7 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
     for (uint64_t t : model_tiles) decoders.emplace_back(data + parsed.payload_offsets[t], h.payload_sizes[t], h.cdf_precision);
     DecodeCoder coder{&decoders};
     const OnlineAdaptation online{(h.flags & kFlagRecalibrated) != 0, (h.flags & kFlagCalibrationMap) != 0,
-                                  (h.flags & kFlagErrorFeedback) != 0};
+                                  (h.flags & kFlagErrorFeedback) != 0, (h.flags & kFlagAnnealed) != 0};
     PICNIC_RETURN_IF_ERROR(CodeBatch(m, rects, h.cdf_precision, image, coder, online));
     for (size_t i = 0; i < rects.size(); ++i) PICNIC_RETURN_IF_ERROR(CheckConsumed(decoders[i], model_tiles[i]));
     return Status::Ok();

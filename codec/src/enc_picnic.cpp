@@ -299,7 +299,10 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   // And error feedback of the means (format 1.7).
   const bool feedback = recalibrate && options.error_feedback;
   if (feedback) header.flags |= kFlagErrorFeedback;
-  const OnlineAdaptation online{recalibrate, remap, feedback};
+  // And annealed steps for all of them (format 1.8).
+  const bool annealed = recalibrate && options.annealed;
+  if (annealed) header.flags |= kFlagAnnealed;
+  const OnlineAdaptation online{recalibrate, remap, feedback, annealed};
 
   // Which tiles to try in which mode (EncodeOptions::choose_tile_modes).
   std::vector<int> repeats(num_tiles, 0);
@@ -397,7 +400,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   if (!header.tile_modes.empty() &&
       std::none_of(header.tile_modes.begin(), header.tile_modes.end(), [](uint8_t m) { return m == kTileModel; })) {
     header.model_params.clear();
-    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated | kFlagCalibrationMap | kFlagErrorFeedback));
+    header.flags &= static_cast<uint8_t>(~(kFlagModelParams | kFlagRecalibrated | kFlagsNeedingRecalibration));
   }
   if (!choose) return WriteContainer(header, payloads);
   // The tiled file against the one-tile ones (exactly, in finish).

@@ -8,8 +8,9 @@
 
 namespace picnic {
 
-void ErrorFeedback::Begin(int tiles, int width, int channels, int contexts) {
+void ErrorFeedback::Begin(int tiles, int width, int channels, int contexts, bool annealed) {
   width_ = width;
+  annealed_ = annealed;
   stride_ = width + 2 * kMargin;
   channels_ = std::min(channels, kMaxChannels);
   contexts_ = contexts;
@@ -87,8 +88,8 @@ int32_t ErrorFeedback::ShiftScaled(int tile, int x, int c, int context, uint32_t
 void ErrorFeedback::Learn(int tile, int x, int c, int32_t u_q15) {
   Pending& p = pending_[tile];
   if (p.weights != nullptr) {
-    const int rate = RateLog2(*p.updates);
-    if (*p.updates < 1024) ++*p.updates;
+    const int rate = RateLog2(*p.updates, annealed_);
+    if (*p.updates < kMaxUpdates) ++*p.updates;
     // w += RoundShift(u f, rate), spelled out so that it vectorizes;
     // |u f| <= 2^28 and |w| <= 2^22: 32 bits suffice.
     const int32_t half = int32_t{1} << (rate - 1);

@@ -22,7 +22,8 @@
 // becomes a mean shift of 4 s times the heaviest component's scale (a
 // logistic's density at its mean is 1 / 4 scale), every component moved by
 // it. After coding, w_k += 2^-6 u f_k (u of the shifted distribution; larger
-// steps for a context's first 1024 updates). The
+// steps for a context's first 1024 updates; with annealed adaptation, format
+// 1.8, smaller ones, 2^-7 and then 2^-8, from its 4096th and 16384th). The
 // weights belong to a batch of tiles coded in lockstep, per channel and
 // scale bucket (Recalibration::ScaleBucket). Measured in README, Results.
 #ifndef PICNIC_CODEC_ERROR_FEEDBACK_H_
@@ -40,16 +41,19 @@ class ErrorFeedback {
   static constexpr int kMaxFeatures = 10 + (kMaxChannels - 1) + 2 * (kMaxChannels - 1);  // 16
   static constexpr int kRateLog2 = 16;                        // Q15 u times Q15 f to a Q20 step of 2^-6 u f
   // A context's first updates take larger steps (it starts from 0): 2^-3
-  // for its first 64, 2^-4 to 256, 2^-5 to 1024, then 2^-6.
-  static int RateLog2(int32_t updates) {
-    return kRateLog2 - (updates < 64 ? 3 : updates < 256 ? 2 : updates < 1024 ? 1 : 0);
+  // for its first 64, 2^-4 to 256, 2^-5 to 1024, then 2^-6; `annealed`
+  // (format 1.8): 2^-7 from 4096 and 2^-8 from 16384 (kMaxUpdates).
+  static constexpr int32_t kMaxUpdates = 16384;  // counts stop here
+  static int RateLog2(int32_t updates, bool annealed) {
+    return kRateLog2 - (updates < 64 ? 3 : updates < 256 ? 2 : updates < 1024 ? 1 : 0) +
+           (annealed ? (updates >= 4096) + (updates >= kMaxUpdates) : 0);
   }
   static constexpr int32_t kMaxWeightQ20 = int32_t{4} << 20;  // |w| <= 4
   static constexpr int32_t kMaxShiftQ16 = int32_t{16} << 16;  // |shift| <= 16 bins
 
   // A batch of `tiles` tiles at most `width` wide, `channels` (1..3) colour
   // channels, weights for `contexts` contexts per channel.
-  void Begin(int tiles, int width, int channels, int contexts);
+  void Begin(int tiles, int width, int channels, int contexts, bool annealed = false);
   // Called before the first subpixel of every row.
   void StartRow();
   // The mean shift (Q16 bins) for channel c of (tile, x), given its context
@@ -84,8 +88,9 @@ class ErrorFeedback {
     return (static_cast<size_t>(tile) * stride_ + kMargin + x) * channels_ + c;
   }
   int width_ = 0, stride_ = 0, channels_ = 0, contexts_ = 0;
+  bool annealed_ = false;
   std::vector<int32_t> weights_;       // Q20: [channel][context][kMaxFeatures]
-  std::vector<int32_t> updates_;       // [channel][context], counted up to 1024
+  std::vector<int32_t> updates_;       // [channel][context], counted up to kMaxUpdates
   std::vector<Pending> pending_;       // [tile]
   std::vector<int32_t> residuals_[3];  // u, Q15: [tile][margin + x + margin][channel]; rows y, y - 1, y - 2
 };

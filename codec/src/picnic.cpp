@@ -76,6 +76,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.recalibrated = (h.flags & kFlagRecalibrated) != 0;
   info.calibration_map = (h.flags & kFlagCalibrationMap) != 0;
   info.error_feedback = (h.flags & kFlagErrorFeedback) != 0;
+  info.annealed = (h.flags & kFlagAnnealed) != 0;
   return info;
 }
 

@@ -6,13 +6,13 @@
 
 namespace picnic {
 
-void PitRemap::Begin(int contexts) {
+void PitRemap::Begin(int contexts, uint64_t prior_observations) {
   counts_.assign(static_cast<size_t>(contexts) * kBins, 0);
   knots_.assign(static_cast<size_t>(contexts) * (kBins + 1), 0);
   contexts_.assign(static_cast<size_t>(contexts), Context{});
-  // The uniform prior: each bin's share of kPriorObservations by its width,
-  // at least 1 (so that G is strictly increasing from the start).
-  const uint64_t prior = kPriorObservations * kObservationWeight;  // 2^22
+  // The uniform prior: each bin's share of the prior observations by its
+  // width, at least 1 (so that G is strictly increasing from the start).
+  const uint64_t prior = prior_observations * kObservationWeight;  // 2^22 or 2^25
   for (int k = 0; k < contexts; ++k) {
     uint64_t* c = &counts_[static_cast<size_t>(k) * kBins];
     uint64_t total = 0;

@@ -51,8 +51,12 @@ void Recalibration::Begin(int tiles, int width, int channels, const OnlineAdapta
   channels_ = channels;
   remap_ = remap;
   feedback_ = feedback;
-  if (remap) pit_.Begin(channels * kScaleBuckets);
-  if (feedback) error_feedback_.Begin(tiles, width, channels, kScaleBuckets);
+  annealed_ = online.annealed;
+  if (remap) {
+    pit_.Begin(channels * kScaleBuckets,
+               annealed_ ? PitRemap::kAnnealedPriorObservations : PitRemap::kPriorObservations);
+  }
+  if (feedback) error_feedback_.Begin(tiles, width, channels, kScaleBuckets, annealed_);
   rows_ = 0;
   offsets_.assign(static_cast<size_t>(channels) * kContexts, Offsets{});
   pending_.assign(static_cast<size_t>(tiles), Pending{});
@@ -123,13 +127,19 @@ void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t uppe
   // g = 12 u^2 - 1 + p^2 = (3 u2^2 + pr^2 - T^2) / T^2, in Q16 (|g| <= 3):
   // the numerator (< 2^51 at precision 24) shifted right by 2 precision - 16.
   const int64_t g_q16 = fixed::RoundShift64(3 * u2 * u2 + pr * pr - total * total, 2 * precision - 16);
-  o.log2_scale_q26 = Clamp64(o.log2_scale_q26 + g_q16 * kScaleRate, kMaxScaleQ26);
+  // Fixed steps: rate g, i.e. (rate 2^10 g) >> 10; annealed: (2^8 g) >> k.
+  const int scale_k = StepLog2(annealed_, o.updates, kAnnealedScaleStart);
+  const int mean_k = StepLog2(annealed_, o.updates, kAnnealedMeanStart);
+  if (o.updates < kMaxUpdates) ++o.updates;
+  const int64_t scale_step = annealed_ ? (g_q16 * 256) >> scale_k : g_q16 * kScaleRate;
+  o.log2_scale_q26 = Clamp64(o.log2_scale_q26 + scale_step, kMaxScaleQ26);
   // The mean moves by rate/1024 * 4u * scale bins; scale = 2^-L with L (the
   // heaviest component's log2 inverse scale) taken within [-3, 3]:
   // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30. In Q26 that is
   // rate * u2 * Exp2NegQ30(L + 3) / 2^(10 + precision), the factor
-  // ErrorFeedback::ScaleFactor that Apply computed.
-  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * int64_t{p.scale_factor}, 10 + precision),
+  // ErrorFeedback::ScaleFactor that Apply computed (annealed: 2^(k +
+  // precision) in place of 2^(10 + precision)).
+  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * int64_t{p.scale_factor}, mean_k + precision),
                        kMaxMeanQ26);
   // This subpixel's code length, for its right and lower neighbours' contexts.
   const int32_t bits = precision * 65536 - fixed::Log2Q16(static_cast<uint64_t>(pr));

@@ -507,12 +507,12 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
 
   // A reader refuses a flag it does not know, and a flag without its field.
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x40;
+  b[kFlagsAt] = kFlagModelParams | 0x80;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kUnsupported);
-  // Recalibration (1.5), the calibration map (1.6) and error feedback (1.7)
-  // are flags without a field; the map and the feedback only with
-  // recalibration.
+  // Recalibration (1.5), the calibration map (1.6), error feedback (1.7)
+  // and annealing (1.8) are flags without a field; the last three only
+  // with recalibration.
   b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kOk);
@@ -525,8 +525,11 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
   b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagErrorFeedback;
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kOk);
-  for (uint8_t alone : {kFlagCalibrationMap, kFlagErrorFeedback,
-                        static_cast<uint8_t>(kFlagCalibrationMap | kFlagErrorFeedback)}) {
+  b[kFlagsAt] = kFlagModelParams | kFlagRecalibrated | kFlagsNeedingRecalibration;  // 1.8: annealed too
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kOk);
+  for (uint8_t alone : {kFlagCalibrationMap, kFlagErrorFeedback, kFlagAnnealed,
+                        static_cast<uint8_t>(kFlagCalibrationMap | kFlagErrorFeedback), kFlagsNeedingRecalibration}) {
     INFO("flags " << int{alone});
     b[kFlagsAt] = kFlagModelParams | alone;
     FixHeaderCrc(b);

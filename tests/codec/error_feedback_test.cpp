@@ -80,15 +80,60 @@ TEST_CASE("error feedback: learns a correlation", "[error_feedback]") {
   CHECK(fb.Shift(0, 1, 0, 0, 0) == 0);
 }
 
-// A context starts from 0, so its first updates take larger steps.
+// A context starts from 0, so its first updates take larger steps; annealed
+// (format 1.8), its later ones smaller.
 TEST_CASE("error feedback: step sizes", "[error_feedback]") {
-  CHECK(ErrorFeedback::RateLog2(0) == 13);
-  CHECK(ErrorFeedback::RateLog2(63) == 13);
-  CHECK(ErrorFeedback::RateLog2(64) == 14);
-  CHECK(ErrorFeedback::RateLog2(255) == 14);
-  CHECK(ErrorFeedback::RateLog2(256) == 15);
-  CHECK(ErrorFeedback::RateLog2(1023) == 15);
-  CHECK(ErrorFeedback::RateLog2(1024) == ErrorFeedback::kRateLog2);
+  for (bool annealed : {false, true}) {
+    INFO("annealed " << annealed);
+    CHECK(ErrorFeedback::RateLog2(0, annealed) == 13);
+    CHECK(ErrorFeedback::RateLog2(63, annealed) == 13);
+    CHECK(ErrorFeedback::RateLog2(64, annealed) == 14);
+    CHECK(ErrorFeedback::RateLog2(255, annealed) == 14);
+    CHECK(ErrorFeedback::RateLog2(256, annealed) == 15);
+    CHECK(ErrorFeedback::RateLog2(1023, annealed) == 15);
+    CHECK(ErrorFeedback::RateLog2(1024, annealed) == ErrorFeedback::kRateLog2);
+    CHECK(ErrorFeedback::RateLog2(4095, annealed) == ErrorFeedback::kRateLog2);
+  }
+  CHECK(ErrorFeedback::RateLog2(4096, false) == ErrorFeedback::kRateLog2);
+  CHECK(ErrorFeedback::RateLog2(ErrorFeedback::kMaxUpdates, false) == ErrorFeedback::kRateLog2);
+  CHECK(ErrorFeedback::RateLog2(4096, true) == ErrorFeedback::kRateLog2 + 1);
+  CHECK(ErrorFeedback::RateLog2(ErrorFeedback::kMaxUpdates - 1, true) == ErrorFeedback::kRateLog2 + 1);
+  CHECK(ErrorFeedback::RateLog2(ErrorFeedback::kMaxUpdates, true) == ErrorFeedback::kRateLog2 + 2);
+}
+
+// What one update does to the shift (the weights move by u f / 2^rate, so
+// its effect does not depend on where they are): annealed (format 1.8), a
+// half after a context's 4096th update and a quarter after its 16384th.
+TEST_CASE("error feedback: annealed steps shrink", "[error_feedback]") {
+  auto one_update = [](bool annealed, int rows) {
+    ErrorFeedback fb;
+    fb.Begin(1, 8, 1, 1, annealed);
+    const uint32_t scale = ErrorFeedback::ScaleFactor(0);
+    for (int y = 0; y < rows; ++y) {  // 8 updates a row; residuals +-1/8 by row
+      fb.StartRow();
+      for (int x = 0; x < 8; ++x) {
+        fb.ShiftScaled(0, x, 0, 0, scale);
+        fb.Learn(0, x, 0, y % 2 ? 4096 : -4096);
+      }
+    }
+    fb.StartRow();
+    for (int x = 0; x < 5; ++x) {
+      fb.ShiftScaled(0, x, 0, 0, scale);
+      fb.Learn(0, x, 0, 4096);
+    }
+    // The features of x = 5 are its neighbours' residuals, not its own.
+    const int32_t before = fb.ShiftScaled(0, 5, 0, 0, scale);
+    fb.Learn(0, 5, 0, 8192);
+    return fb.ShiftScaled(0, 5, 0, 0, scale) - before;
+  };
+  for (int rows : {200, 600, 2100}) {  // 1,600, 4,800 and 16,800 updates before
+    const int32_t fixed = one_update(false, rows), annealed = one_update(true, rows);
+    INFO(rows * 8 << " updates: one more moves the shift by " << fixed << " (fixed steps), " << annealed
+                  << " (annealed)");
+    CHECK(fixed > 100);  // u and the features agree in sign: the shift rises
+    const int32_t divisor = rows < 512 ? 1 : rows < 2048 ? 2 : 4;
+    CHECK(std::abs(annealed * divisor - fixed) <= 4 * divisor);
+  }
 }
 
 // Hostile residuals (the largest u, every time) cannot push the weights or

@@ -96,6 +96,51 @@ TEST_CASE("recalibration: offsets follow the coded intervals", "[recalibration]"
   CHECK(m.means[0] <= 132 * 65536);
 }
 
+// Annealed steps (format 1.8): a context's first updates move its offsets
+// further than fixed steps do, its later ones less.
+TEST_CASE("recalibration: annealed steps", "[recalibration]") {
+  CHECK(Recalibration::StepLog2(false, 0, Recalibration::kAnnealedScaleStart) == 10);
+  CHECK(Recalibration::StepLog2(false, 5000, Recalibration::kAnnealedMeanStart) == 10);
+  CHECK(Recalibration::StepLog2(true, 0, Recalibration::kAnnealedScaleStart) == 4);   // 16 / 1024 of g
+  CHECK(Recalibration::StepLog2(true, 15, Recalibration::kAnnealedScaleStart) == 4);
+  CHECK(Recalibration::StepLog2(true, 16, Recalibration::kAnnealedScaleStart) == 5);
+  CHECK(Recalibration::StepLog2(true, 4079, Recalibration::kAnnealedScaleStart) == 11);
+  CHECK(Recalibration::StepLog2(true, 4080, Recalibration::kAnnealedScaleStart) == 12);
+  CHECK(Recalibration::StepLog2(true, Recalibration::kMaxUpdates, Recalibration::kAnnealedScaleStart) == 12);
+  CHECK(Recalibration::StepLog2(true, 0, Recalibration::kAnnealedMeanStart) == 8);    // 4 x kMeanRate
+  CHECK(Recalibration::StepLog2(true, 3840, Recalibration::kAnnealedMeanStart) == 12);
+  // Through Apply: the scale offset after n subpixels in the tails, fixed
+  // against annealed (one context: one tile, one column, channel 0).
+  const int precision = 16;
+  const uint32_t total = 1u << precision;
+  auto scale_offset = [&](bool annealed, int tails, int centre) {
+    Recalibration r;
+    OnlineAdaptation online;
+    online.recalibrate = true;
+    online.annealed = annealed;
+    r.Begin(1, 1, 1, online);
+    for (int i = 0; i < tails + centre; ++i) {
+      r.StartRow();
+      IntSubpixelMixture m = OneComponent(128 * 65536, 0);
+      r.Apply(0, 0, 0, &m);
+      if (i < tails) r.Update(0, 0, 0, total - total / 16, total - total / 32, precision);
+      else r.Update(0, 0, 0, total / 2 - total / 64, total / 2 + total / 64, precision);
+    }
+    IntSubpixelMixture m = OneComponent(128 * 65536, 0);
+    r.StartRow();
+    r.Apply(0, 0, 0, &m);
+    return -m.log2_inv_scales[0];  // the log2 scale's offset, Q16
+  };
+  // Ten subpixels in the tails: the annealed scale widens more.
+  CHECK(scale_offset(true, 10, 0) > 2 * scale_offset(false, 10, 0));
+  // After 5000 in the tails, 200 at the centre narrow the annealed one less.
+  const int32_t fixed_drop = scale_offset(false, 5000, 0) - scale_offset(false, 5000, 200);
+  const int32_t annealed_drop = scale_offset(true, 5000, 0) - scale_offset(true, 5000, 200);
+  INFO("200 centred subpixels narrow the scale by " << fixed_drop << " (fixed), " << annealed_drop << " (annealed)");
+  CHECK(annealed_drop > 0);
+  CHECK(annealed_drop * 8 < fixed_drop);
+}
+
 // A model that predicts every subpixel as mean 128, scale 8 bins: far too
 TEST_CASE("calibration map: bins cover [0, 2^31] at powers of two from each tail", "[recalibration]") {
   CHECK(PitRemap::Edge(0) == 0);
@@ -154,6 +199,25 @@ TEST_CASE("calibration map: starts near the identity and follows the coded value
   // Long runs halve the counts instead of overflowing.
   for (int i = 0; i < 40000; ++i) map.Observe(0, i % 7 == 0 ? 0 : lo, i % 7 == 0 ? 12345 : one);
   check_monotone(0);
+}
+
+// The annealed map (format 1.8) starts from a firmer prior: the same
+// observations move it less.
+TEST_CASE("calibration map: a firmer prior moves less", "[recalibration]") {
+  const uint32_t one = PitRemap::kOne;
+  const uint32_t lo = static_cast<uint32_t>(0.99 * one), hi = static_cast<uint32_t>(0.995 * one);
+  auto gain = [&](uint64_t prior, int observations) {
+    PitRemap map;
+    map.Begin(1, prior);
+    for (int i = 0; i < observations; ++i) map.Observe(0, lo, hi);
+    return static_cast<double>(PitRemap::Map(map.Knots(0), hi) - PitRemap::Map(map.Knots(0), lo)) / (hi - lo);
+  };
+  CHECK(std::abs(gain(PitRemap::kAnnealedPriorObservations, 0) - 1) < 0.01);
+  const double loose = gain(PitRemap::kPriorObservations, 64), firm = gain(PitRemap::kAnnealedPriorObservations, 64);
+  INFO("64 observations in [0.99, 0.995): that interval's share grows " << loose << "x (prior of "
+       << PitRemap::kPriorObservations << "), " << firm << "x (" << PitRemap::kAnnealedPriorObservations << ")");
+  CHECK(firm > 5);
+  CHECK(firm * 4 < loose);
 }
 
 TEST_CASE("calibration map: the mapped CDF stays a valid CDF, the raw one is the unmapped", "[recalibration]") {
@@ -316,7 +380,10 @@ TEST_CASE("error feedback: a smooth image the model misses shrinks and decodes e
   REQUIRE(with.ok());
   WARN("smooth image, wrong model: " << without->size() << " bytes without error feedback, " << with->size()
                                      << " with");
-  CHECK(with->size() < without->size() * 80 / 100);
+  // 2026-12-02: 4379 -> 3357 bytes with fixed steps, 4437 -> 3575 annealed
+  // (the default from format 1.8; slower late steps serve photographs, not
+  // this far-off model).
+  CHECK(with->size() < without->size() * 85 / 100);
   auto info = ReadFileInfo(with->data(), with->size());
   REQUIRE(info.ok());
   CHECK(info->error_feedback);
@@ -348,6 +415,69 @@ TEST_CASE("error feedback: a smooth image the model misses shrinks and decodes e
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kCorrupt);
   CHECK(refused.status().message().find("error-feedback") != std::string::npos);
+}
+
+// Annealed steps (format 1.8, flag bit 6) through the codec: the default,
+// recorded in the file, decoded with 1 and 3 threads; the flag cleared or
+// added changes how the decoder adapts (the CRC catches it), and set without
+// recalibration it is damage.
+TEST_CASE("annealed steps: files record them and decode exactly", "[recalibration]") {
+  Image img = MakeImage(64, 40, ChannelLayout::kRgb);
+  std::mt19937 rng(11);
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        img.at(y, x, c) = static_cast<uint8_t>(128 + 8 * std::sin(0.12 * x + 0.07 * y + c) + rng() % 3);
+  const ModelProvider provider = WrongModelProvider();
+  EncodeOptions opt = WrongModelOptions(32, 2);
+  CHECK(opt.annealed);  // the default
+  auto annealed = Encode(img, opt);
+  REQUIRE(annealed.ok());
+  opt.annealed = false;
+  auto fixed = Encode(img, opt);
+  REQUIRE(fixed.ok());
+  WARN("smooth image, wrong model: " << fixed->size() << " bytes with fixed steps, " << annealed->size()
+                                     << " annealed");
+  CHECK(*annealed != *fixed);
+  auto info = ReadFileInfo(annealed->data(), annealed->size());
+  REQUIRE(info.ok());
+  CHECK(info->annealed);
+  CHECK(info->format_minor == 0);  // a flag, not a field
+  info = ReadFileInfo(fixed->data(), fixed->size());
+  REQUIRE(info.ok());
+  CHECK_FALSE(info->annealed);
+  opt.annealed = true;
+  opt.threads = 3;
+  auto annealed3 = Encode(img, opt);
+  REQUIRE(annealed3.ok());
+  CHECK(*annealed3 == *annealed);
+  for (int threads : {1, 3}) {
+    DecodeOptions d;
+    d.provider = provider;
+    d.threads = threads;
+    for (const auto* file : {&*annealed, &*fixed}) {
+      auto back = Decode(file->data(), file->size(), d);
+      REQUIRE(back.ok());
+      CHECK(back->pixels == img.pixels);
+    }
+  }
+  // Without recalibration there is nothing to anneal: no flag.
+  opt.recalibrate = false;
+  auto plain = Encode(img, opt);
+  REQUIRE(plain.ok());
+  info = ReadFileInfo(plain->data(), plain->size());
+  REQUIRE(info.ok());
+  CHECK_FALSE(info->annealed);
+  DecodeOptions d;
+  d.provider = provider;
+  const std::vector<uint8_t> cleared = WithFlags(*annealed, 0x40), added = WithFlags(*fixed, 0, 0x40),
+                             alone = WithFlags(*annealed, 0x38);
+  CHECK_FALSE(Decode(cleared.data(), cleared.size(), d).ok());
+  CHECK_FALSE(Decode(added.data(), added.size(), d).ok());
+  auto refused = Decode(alone.data(), alone.size(), d);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kCorrupt);
+  CHECK(refused.status().message().find("annealing") != std::string::npos);
 }
 
 }  // namespace

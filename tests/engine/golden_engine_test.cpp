@@ -32,6 +32,7 @@ struct Golden {
   int precision = 16;               // above 16: the wide range coder (2026-12-02)
   bool calibration_map = false;     // format 1.6: the online calibration map
   bool error_feedback = false;      // format 1.7: error feedback of the means
+  bool annealed = false;            // format 1.8: annealed steps
 };
 
 std::vector<Golden> GoldenSet() {
@@ -104,6 +105,21 @@ std::vector<Golden> GoldenSet() {
        true, 24, false, true},
       {"cifar10_32k_fb_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 54), 16, 2, 1, 0,
        true, 24, true, true},
+      // Format 1.8, annealed steps (codec/src/recalibration.h) for every
+      // online stage: the defaults from 2026-12-02 (night).
+      {"photo3cd1_an_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 55), 16, 4, 1, 0, true,
+       24, true, true, true},
+      // (The map saved nothing on this one: the encoder left it out.)
+      {"photo3cd1_an_gray_17x13.pnc", "photo", TestImage(17, 13, ChannelLayout::kGray, 56), 64, 0, 1, 0, true, 24,
+       false, true, true},
+      {"photo3cd1_an_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 57), 8, 3, 1, 0, true, 24,
+       true, true, true},
+      {"photo3cd1_an_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 58),
+       32, 3, 1, 0, true, 24, true, true, true},
+      {"photo3cd1_an_nofb_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 59), 16, 4, 1, 0,
+       true, 24, true, false, true},
+      {"cifar10_32k_an_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 60), 16, 2, 1, 0,
+       true, 24, true, true, true},
   };
 }
 
@@ -127,6 +143,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.recalibrate = g.recalibrate;
       opt.calibration_map = g.calibration_map;
       opt.error_feedback = g.error_feedback;
+      opt.annealed = g.annealed;
       opt.cdf_precision = g.precision;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
@@ -144,6 +161,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     CHECK(info->recalibrated == g.recalibrate);
     CHECK(info->calibration_map == g.calibration_map);
     CHECK(info->error_feedback == g.error_feedback);
+    CHECK(info->annealed == g.annealed);
     CHECK(info->cdf_precision == g.precision);
     // Which weights made it: the shipped ones (or, after they are replaced,
     // their kept predecessor with this fingerprint).

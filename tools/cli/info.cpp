@@ -50,9 +50,10 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
                 picnic_cli::HumanBytes(info.model_params_bytes).c_str());
   }
   if (info.recalibrated) {
-    std::printf("  model recalibrated online while coding (format 1.5)%s%s\n",
+    std::printf("  model recalibrated online while coding (format 1.5)%s%s%s\n",
                 info.calibration_map ? ", with a calibration map (1.6)" : "",
-                info.error_feedback ? ", with error feedback (1.7)" : "");
+                info.error_feedback ? ", with error feedback (1.7)" : "",
+                info.annealed ? ", with annealed steps (1.8)" : "");
   }
   if (info.replication_x != 1 || info.replication_y != 1) {
     std::printf("  an exact %dx%d enlargement: coded as the %dx%d image it enlarges\n", info.replication_x,

@@ -34,12 +34,13 @@ int main(int argc, char** argv) {
   std::string kernels;
   for (picnic::KernelPath p : picnic::AvailableKernelPaths()) kernels += std::string(" ") + picnic::KernelPathName(p);
   app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString() +
-                                        "\nfile format 1.7: reads any 1.x file; writes the lowest minor its fields need (1.1 "
+                                        "\nfile format 1.8: reads any 1.x file; writes the lowest minor its fields need (1.1 "
                                         "metadata, 1.2 per-image model parameters, 1.3 tile modes, 1.4 an exact "
                                         "enlargement) and, with the exact engine, flag bit 3 (1.5: online "
                                         "recalibration; compress --no-recalibrate leaves it out), bit 4 (1.6: "
-                                        "an online calibration map; --no-calibration-map leaves it out) and "
-                                        "bit 5 (1.7: error feedback; --no-error-feedback leaves it out)\n" +
+                                        "an online calibration map; --no-calibration-map leaves it out), "
+                                        "bit 5 (1.7: error feedback; --no-error-feedback leaves it out) and "
+                                        "bit 6 (1.8: annealed steps; set whenever bit 3 is)\n" +
                                         "exact engine arithmetic: " + std::to_string(picnic::kEngineArithmeticVersion) +
                                         "\nengine kernel paths on this CPU:" + kernels);
   app.require_subcommand(1);

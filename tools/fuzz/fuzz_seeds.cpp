@@ -76,8 +76,9 @@ int WriteCodecSeeds(const std::string& out) {
     }
   }
   // The same kind of images through the exact engine (the tiny model),
-  // recalibrated online, half of them with the calibration map (1.6), and
-  // two of every three with error feedback (1.7).
+  // recalibrated online, half of them with the calibration map (1.6), two
+  // of every three with error feedback (1.7), all but the last two with
+  // annealed steps (1.8).
   for (int i = 0; i < 6; ++i) {
     const Case& c = cases[i];
     picnic::EncodeOptions opt;
@@ -89,6 +90,7 @@ int WriteCodecSeeds(const std::string& out) {
     opt.threads = 1;
     opt.calibration_map = i % 2 == 0;
     opt.error_feedback = i % 3 != 0;
+    opt.annealed = i < 4;
     auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(100 + i)), opt);
     if (!bytes.ok()) {
       std::fprintf(stderr, "fuzz_seeds: tiny engine model: %s\n", bytes.status().ToString().c_str());

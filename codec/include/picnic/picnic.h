@@ -58,6 +58,10 @@ struct EncodeOptions {
   // from the errors of the subpixels coded around it, learned online (format
   // 1.7; no stored bytes). false: files that picnic before 0.5 can read.
   bool error_feedback = true;
+  // With `recalibrate`: the online stages' steps shrink as their contexts
+  // see more subpixels, and the map starts from a firmer prior (format 1.8;
+  // no stored bytes). false: files that picnic before 0.6 can read.
+  bool annealed = true;
   // Lets the encoder code tiles with the built-in synthetic-content model
   // where it is smaller (screenshots, charts, icons), and store the whole
   // image with deflate when nothing else beats it, so no image costs much
@@ -114,6 +118,8 @@ struct FileInfo {
   bool calibration_map = false;
   // Format 1.7: and with error feedback of the means.
   bool error_feedback = false;
+  // Format 1.8: and with annealed steps.
+  bool annealed = false;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if
