@@ -9,6 +9,7 @@
 
 #include "picnic/limits.h"
 #include "picnic/tiling.h"
+#include "orientation.h"
 #include "replication.h"
 
 namespace picnic {
@@ -107,12 +108,22 @@ Status CheckMetadata(const std::vector<MetadataChunk>& metadata) {
 
 // Sides are at most kMaxSide (checked before these are called); a factor
 // of 0, refused where it is read or written, counts as 1 here.
+uint32_t OrientedWidth(const ContainerHeader& header) {
+  return Transposes(header.orientation) ? header.height : header.width;
+}
+
+uint32_t OrientedHeight(const ContainerHeader& header) {
+  return Transposes(header.orientation) ? header.width : header.height;
+}
+
 uint32_t CodedWidth(const ContainerHeader& header) {
-  return static_cast<uint32_t>(ReducedSide(static_cast<int>(header.width), std::max<int>(header.replicate_x, 1)));
+  return static_cast<uint32_t>(
+      ReducedSide(static_cast<int>(OrientedWidth(header)), std::max<int>(header.replicate_x, 1)));
 }
 
 uint32_t CodedHeight(const ContainerHeader& header) {
-  return static_cast<uint32_t>(ReducedSide(static_cast<int>(header.height), std::max<int>(header.replicate_y, 1)));
+  return static_cast<uint32_t>(
+      ReducedSide(static_cast<int>(OrientedHeight(header)), std::max<int>(header.replicate_y, 1)));
 }
 
 Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
@@ -125,7 +136,7 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   const bool replicated = header.replicate_x != 1 || header.replicate_y != 1;
   if (header.width == 0 || header.height == 0 || header.width > kMaxSide ||
       header.height > kMaxSide || header.tiles_per_batch == 0 || header.replicate_x == 0 ||
-      header.replicate_y == 0 ||
+      header.replicate_y == 0 || header.orientation >= kNumOrientations ||
       payloads.size() != CountTiles(CodedWidth(header), CodedHeight(header), header.tile_size)) {
     return Status(StatusCode::kInvalidArgument, "inconsistent container header");
   }
@@ -137,6 +148,7 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
       ((header.flags & kFlagModelParams) != 0) != !header.model_params.empty() ||
       ((header.flags & kFlagTileModes) != 0) != !header.tile_modes.empty() ||
       ((header.flags & kFlagReplicated) != 0) != replicated ||
+      ((header.flags & kFlagOriented) != 0) != (header.orientation != 0) ||
       ((header.flags & kFlagsNeedingRecalibration) != 0 && (header.flags & kFlagRecalibrated) == 0)) {
     return Status(StatusCode::kInvalidArgument, "container flags do not match the header's fields");
   }
@@ -149,7 +161,8 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
     }
   }
   // The lowest minor version that holds the fields in use.
-  const uint16_t minor = replicated                     ? 4
+  const uint16_t minor = header.orientation != 0        ? 9
+                         : replicated                   ? 4
                          : !header.tile_modes.empty()   ? 3
                          : !header.model_params.empty() ? 2
                          : !header.metadata.empty()     ? 1
@@ -159,9 +172,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   const uint64_t params_bytes = minor >= 2 ? 4 + header.model_params.size() : 0;
   const uint64_t modes_bytes = minor >= 3 ? 4 + header.tile_modes.size() : 0;
   const uint64_t replication_bytes = minor >= 4 ? 2 : 0;
+  const uint64_t orientation_bytes = minor >= 9 ? 2 : 0;
   const uint64_t header_bytes64 = kFixedHeaderBytes + header.model_name.size() + 4ull * payloads.size() +
                                   metadata_bytes + params_bytes + modes_bytes + replication_bytes +
-                                  kHeaderCrcBytes;
+                                  orientation_bytes + kHeaderCrcBytes;
   if (header_bytes64 > 0xFFFFFFFFull) {
     return Status(StatusCode::kInvalidArgument, "too many tiles for one file");
   }
@@ -208,6 +222,10 @@ Result<std::vector<uint8_t>> WriteContainer(const ContainerHeader& header,
   if (minor >= 4) {
     PutU8(out, header.replicate_x);
     PutU8(out, header.replicate_y);
+  }
+  if (minor >= 9) {
+    PutU8(out, header.orientation);
+    PutU8(out, 0);  // flags for later versions: none in 1.9
   }
   PutU32(out, Crc32(out.data(), out.size()));
   for (const auto& p : payloads) out.insert(out.end(), p.begin(), p.end());
@@ -394,6 +412,19 @@ Status ParseReplication(const uint8_t* p, size_t size, ContainerHeader* h) {
   return Status::Ok();
 }
 
+// The 1.9 orientation field after the replication field: the orientation
+// (0..7), then a byte of flags for later versions, none defined in 1.9.
+Status ParseOrientation(const uint8_t* p, size_t size, ContainerHeader* h) {
+  if (size < 2) return Corrupt("format 1.9 header has no orientation field");
+  if (p[0] >= kNumOrientations) return Corrupt("orientation " + std::to_string(p[0]) + " is not one of 0-7");
+  if (p[1] != 0) {
+    return Status(StatusCode::kUnsupported, "file uses orientation-field flags 0x" + FingerprintHex(p[1]).substr(14) +
+                                                " that this picnic does not know");
+  }
+  h->orientation = p[0];
+  return Status::Ok();
+}
+
 // Everything but the payloads: needs the whole header, not the file.
 Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t max_pixels) {
   if (data == nullptr) size = 0;
@@ -436,6 +467,10 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
         if (h.format_minor >= 4) {
           const size_t replication_at = modes_at + modes_used;
           PICNIC_RETURN_IF_ERROR(ParseReplication(data + replication_at, crc_at - replication_at, &h));
+          if (h.format_minor >= 9) {
+            const size_t orientation_at = replication_at + 2;
+            PICNIC_RETURN_IF_ERROR(ParseOrientation(data + orientation_at, crc_at - orientation_at, &h));
+          }
         }
       }
     }
@@ -448,6 +483,9 @@ Result<ParsedContainer> ParseHeader(const uint8_t* data, size_t size, uint64_t m
   }
   if (((h.flags & kFlagReplicated) != 0) != (h.replicate_x != 1 || h.replicate_y != 1)) {
     return Corrupt("the replication flag and field disagree");
+  }
+  if (((h.flags & kFlagOriented) != 0) != (h.orientation != 0)) {
+    return Corrupt("the orientation flag and field disagree");
   }
   if ((h.flags & kFlagCalibrationMap) != 0 && (h.flags & kFlagRecalibrated) == 0) {
     return Corrupt("the calibration-map flag is set without the recalibration flag");

@@ -26,10 +26,10 @@ constexpr uint16_t kFormatMajor = 1;
 // tile-modes field, 1.4 the replication field (FORMAT.md), 1.5 the
 // recalibration flag, 1.6 the calibration-map flag, 1.7 the error-feedback
 // flag, 1.8 the annealing flag (no fields: they do not raise a file's minor
-// version).
+// version), 1.9 the orientation field and its flag.
 // A file is written with the lowest minor version its fields need: without
 // metadata and model parameters it is a 1.0 file.
-constexpr uint16_t kFormatMinor = 8;
+constexpr uint16_t kFormatMinor = 9;
 // Flag bits. A reader refuses flags it does not know: a file that needs a
 // feature an older reader would misdecode sets one.
 constexpr uint8_t kFlagModelParams = 0x01;  // the 1.2 model-parameters field is in use
@@ -39,8 +39,9 @@ constexpr uint8_t kFlagRecalibrated = 0x08;  // 1.5: model tiles' integer mixtur
 constexpr uint8_t kFlagCalibrationMap = 0x10;  // 1.6: and their CDFs mapped online (pit_remap.h); only with 0x08
 constexpr uint8_t kFlagErrorFeedback = 0x20;  // 1.7: and their means fed back the neighbours' residuals (error_feedback.h); only with 0x08
 constexpr uint8_t kFlagAnnealed = 0x40;  // 1.8: and the online stages' steps annealed (recalibration.h); only with 0x08
+constexpr uint8_t kFlagOriented = 0x80;  // 1.9: the image is coded in another orientation (the 1.9 field)
 constexpr uint8_t kKnownFlags = kFlagModelParams | kFlagTileModes | kFlagReplicated | kFlagRecalibrated |
-                                kFlagCalibrationMap | kFlagErrorFeedback | kFlagAnnealed;
+                                kFlagCalibrationMap | kFlagErrorFeedback | kFlagAnnealed | kFlagOriented;
 // The flags that only make sense with kFlagRecalibrated.
 constexpr uint8_t kFlagsNeedingRecalibration = kFlagCalibrationMap | kFlagErrorFeedback | kFlagAnnealed;
 // How a tile is coded (the 1.3 tile-modes field; without it every tile is
@@ -95,9 +96,18 @@ struct ContainerHeader {
   // has kFlagReplicated.
   uint8_t replicate_x = 1;
   uint8_t replicate_y = 1;
+  // 1.9: the orientation the image is coded in (orientation.h; 0..7),
+  // before replication. Not 0 exactly when flags has kFlagOriented. The
+  // field's second byte, flags for later versions (every bit the flags byte
+  // above has is taken), is 0 in 1.9 and refused otherwise.
+  uint8_t orientation = 0;
 };
 
-// The sides of the image the tiles code: width and height, or less with
+// The sides of the image in its coded orientation: width and height, swapped
+// if the orientation transposes.
+uint32_t OrientedWidth(const ContainerHeader& header);
+uint32_t OrientedHeight(const ContainerHeader& header);
+// The sides of the image the tiles code: the oriented sides, or less with
 // replication.
 uint32_t CodedWidth(const ContainerHeader& header);
 uint32_t CodedHeight(const ContainerHeader& header);

@@ -11,6 +11,7 @@
 #include "histogram_model.h"
 #include "picnic/picnic.h"
 #include "range_coder.h"
+#include "orientation.h"
 #include "replication.h"
 #include "batch_runner.h"
 #include "synthetic_coder.h"
@@ -76,7 +77,8 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
     model = std::make_unique<HistogramModel>();  // a stand-in no tile asks for
   }
 
-  // With replication (1.4) the tiles code the smaller image it enlarges.
+  // The tiles code the image turned to its orientation (1.9), made smaller
+  // where it replicates (1.4).
   Image image = MakeImage(static_cast<int>(CodedWidth(h)), static_cast<int>(CodedHeight(h)), h.layout);
   const TileGrid grid(image.width, image.height, static_cast<int>(h.tile_size));
   const uint64_t num_tiles = grid.num_tiles();
@@ -133,9 +135,11 @@ Result<Image> DecodeImpl(const uint8_t* data, size_t size, const DecodeOptions& 
   PICNIC_RETURN_IF_ERROR(RunBatches(num_batches, ResolveThreads(options.threads), std::move(model),
                                     make_model, run_batch, progress));
   if (h.flags & kFlagReplicated) {
-    image = Enlarge(image, Replication{h.replicate_x, h.replicate_y}, static_cast<int>(h.width),
-                    static_cast<int>(h.height));
+    image = Enlarge(image, Replication{h.replicate_x, h.replicate_y}, static_cast<int>(OrientedWidth(h)),
+                    static_cast<int>(OrientedHeight(h)));
   }
+  // Coded in another orientation (1.9): turned back.
+  if (h.orientation != 0) image = Unorient(image, h.orientation);
   image.metadata = h.metadata;
   const uint32_t crc = PixelsCrc32(image.pixels);
   if (crc != h.pixels_crc32) {

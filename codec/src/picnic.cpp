@@ -10,6 +10,7 @@
 #include "container.h"
 #include "picnic/image_io.h"
 #include "histogram_model.h"
+#include "orientation.h"
 
 namespace picnic {
 
@@ -77,6 +78,7 @@ Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size) {
   info.calibration_map = (h.flags & kFlagCalibrationMap) != 0;
   info.error_feedback = (h.flags & kFlagErrorFeedback) != 0;
   info.annealed = (h.flags & kFlagAnnealed) != 0;
+  info.orientation = h.orientation;
   return info;
 }
 
@@ -91,6 +93,8 @@ ReadLimitFn PncReadLimit(uint64_t max_pixels) {
 Result<std::vector<uint8_t>> ReadPncFile(const std::string& path, uint64_t max_pixels) {
   return ReadFileBytes(path, PncReadLimit(max_pixels));
 }
+
+Image OrientedImage(const Image& image, int orientation) { return Orient(image, orientation); }
 
 // Library version, kept in step with project(VERSION) in CMakeLists.txt.
 const char* VersionString() { return PICNIC_VERSION; }

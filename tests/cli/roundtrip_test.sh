@@ -90,6 +90,26 @@ stdout_has "recalibrated online"
 for e in 2 3; do
   [[ $(stat -c %s "noise_e$e.pnc") -le $(stat -c %s noise_e1.pnc) ]] || fail "-e $e is larger than -e 1"
 done
+# -e 3 also codes the image in each of its eight orientations (format 1.9)
+# and keeps the smallest: decoded in separate processes on 1 and 3 threads.
+turned=0
+for img in rgb_scene_200x150 rgb_noise_63x65 gray_scene_131x97; do
+  expect_rc 0 "$PICNIC" compress -e 1 "gen/$img.png" -o "$img.e1.pnc"
+  expect_rc 0 "$PICNIC" compress -e 3 "gen/$img.png" -o "$img.e3.pnc"
+  [[ $(stat -c %s "$img.e3.pnc") -le $(stat -c %s "$img.e1.pnc") ]] || fail "$img: -e 3 is larger than -e 1"
+  for j in 1 3; do
+    expect_rc 0 "$PICNIC" decompress -j $j "$img.e3.pnc" -o "$img.e3.j$j.png"
+    expect_rc 0 "$PICNIC" compare "gen/$img.png" "$img.e3.j$j.png"
+  done
+  expect_rc 0 "$PICNIC" info "$img.e3.pnc"
+  if grep -qF "(orientation " "$WORK/stdout"; then
+    turned=$((turned + 1))
+    stdout_has "format 1.9"
+  fi
+done
+# Which orientation wins depends on the weights; that none ever does would
+# mean the search does not run.
+[[ $turned -ge 1 ]] || fail "-e 3 coded none of three images in another orientation"
 expect_rc 2 "$PICNIC" compress -e 4 x.ppm -o e4.pnc
 expect_rc 2 "$PICNIC" compress -e 0 x.ppm -o e0.pnc
 

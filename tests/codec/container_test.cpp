@@ -225,10 +225,8 @@ TEST_CASE("container: each malformed file gets its own error", "[container]") {
     const Status s = ParseContainer(b.data(), b.size(), 0).status();
     CHECK(s.code() == StatusCode::kUnsupported);
     CHECK(s.message().find("16-bit") != std::string::npos);
-    b = good;
-    b[kFlagsAt] = 0x80;
-    FixHeaderCrc(b);
-    CHECK(ParseCode(b) == StatusCode::kUnsupported);
+    // Every bit of the flags byte is taken (1.9); later features use the
+    // orientation field's second byte ("container: orientation").
   }
   SECTION("pixel checksum mismatch") {
     std::vector<uint8_t> b = good;
@@ -254,9 +252,10 @@ TEST_CASE("container: a newer minor version with appended fields still decodes",
   // From 1.1 on the extension area starts with the metadata field, from 1.2
   // the model-parameters field follows, from 1.3 the tile-modes field (here
   // all empty: zero lengths), from 1.4 the replication factors (1 x 1),
-  // then two bytes of "future" fields.
-  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 5, 6});
-  SetU32(b, kHeaderBytesAt, header_bytes + 16);
+  // from 1.9 the orientation and its flags (0, 0), then two bytes of
+  // "future" fields.
+  b.insert(b.begin() + (header_bytes - 4), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 5, 6});
+  SetU32(b, kHeaderBytesAt, header_bytes + 18);
   SetU16(b, kMinorAt, kFormatMinor + 5);
   FixHeaderCrc(b);
   auto info = ReadFileInfo(b.data(), b.size());
@@ -454,7 +453,6 @@ TEST_CASE("container: a damaged metadata field is refused", "[container]") {
     CHECK(ParseCode(b) == StatusCode::kCorrupt);
   }
 }
-
 }  // namespace
 }  // namespace picnic
 
@@ -505,11 +503,11 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
           h.flags = kFlagModelParams;
         }).status().code() == StatusCode::kInvalidArgument);
 
-  // A reader refuses a flag it does not know, and a flag without its field.
+  // A reader refuses a flag without its field (the orientation flag here).
   std::vector<uint8_t> b = *file;
-  b[kFlagsAt] = kFlagModelParams | 0x80;
+  b[kFlagsAt] = kFlagModelParams | kFlagOriented;
   FixHeaderCrc(b);
-  CHECK(ParseCode(b) == StatusCode::kUnsupported);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
   // Recalibration (1.5), the calibration map (1.6), error feedback (1.7)
   // and annealing (1.8) are flags without a field; the last three only
   // with recalibration.
@@ -548,6 +546,66 @@ TEST_CASE("container: model parameters are stored (format 1.2) behind a flag", "
   const size_t field_at = header_bytes - 4 - params.size() - 4;
   REQUIRE(U32(b, field_at) == params.size());
   SetU32(b, field_at, static_cast<uint32_t>(params.size() + 1));
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+}
+
+TEST_CASE("container: orientation (format 1.9) is a field behind the last flag bit", "[container]") {
+  // ValidFile's image is 20x12 in tiles of 8: 3x2 tiles, and 2x3 transposed
+  // (the same count, so any orientation fits the same tile table).
+  auto file = Rewritten([&](ContainerHeader& h) {
+    h.orientation = 6;
+    h.flags |= kFlagOriented;
+  });
+  REQUIRE(file.ok());
+  CHECK(U32(*file, kMinorAt) % 65536 == 9);
+  const size_t header_bytes = U32(*file, kHeaderBytesAt);
+  // The field is the header's last two bytes before its CRC.
+  CHECK((*file)[header_bytes - 6] == 6);
+  CHECK((*file)[header_bytes - 5] == 0);
+  auto parsed = ParseContainer(file->data(), file->size(), 0);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->header.orientation == 6);
+  CHECK(OrientedWidth(parsed->header) == 12);
+  CHECK(OrientedHeight(parsed->header) == 20);
+  CHECK(CodedWidth(parsed->header) == 12);
+  auto info = ReadFileInfo(file->data(), file->size());
+  REQUIRE(info.ok());
+  CHECK(info->orientation == 6);
+  CHECK(info->width == 20);
+
+  // The writer keeps flag and field together and refuses orientations past 7.
+  CHECK(Rewritten([&](ContainerHeader& h) { h.orientation = 1; }).status().code() == StatusCode::kInvalidArgument);
+  CHECK(Rewritten([&](ContainerHeader& h) { h.flags |= kFlagOriented; }).status().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(Rewritten([&](ContainerHeader& h) {
+          h.orientation = 8;
+          h.flags |= kFlagOriented;
+        }).status().code() == StatusCode::kInvalidArgument);
+
+  // A reader: each damage its own typed error.
+  std::vector<uint8_t> b = *file;
+  b[header_bytes - 6] = 8;  // not an orientation
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  b = *file;
+  b[header_bytes - 6] = 0;  // the flag without an orientation
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  b = *file;
+  b[kFlagsAt] &= static_cast<uint8_t>(~kFlagOriented);  // an orientation without the flag
+  FixHeaderCrc(b);
+  CHECK(ParseCode(b) == StatusCode::kCorrupt);
+  b = *file;
+  b[header_bytes - 5] = 0x10;  // a later version's flag
+  FixHeaderCrc(b);
+  const Status later = ParseContainer(b.data(), b.size(), 0).status();
+  CHECK(later.code() == StatusCode::kUnsupported);
+  CHECK(later.message().find("does not know") != std::string::npos);
+  // A 1.9 header cut before its orientation field.
+  b = *file;
+  b.erase(b.begin() + (header_bytes - 6), b.begin() + (header_bytes - 4));
+  SetU32(b, kHeaderBytesAt, static_cast<uint32_t>(header_bytes - 2));
   FixHeaderCrc(b);
   CHECK(ParseCode(b) == StatusCode::kCorrupt);
 }

@@ -360,7 +360,7 @@ TEST_CASE("picnic: damaged payloads never crash and are reported", "[picnic]") {
 }
 
 TEST_CASE("picnic: version string", "[picnic]") {
-  CHECK(std::string(VersionString()) == "0.6.0");
+  CHECK(std::string(VersionString()) == "0.7.0");
 }
 
 }  // namespace

@@ -219,8 +219,9 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       opt.effort = effort;
       opt.threads = 2;
       opt.recalibrate = false;  // the offsets alone (with recalibration: the next test)
-      // Progress covers the study pass too: it rises to 1, with one report
-      // per batch per pass.
+      // Progress covers the study pass too (and at effort 3 the eight
+      // orientations tried first): it rises to 1, with one report per batch
+      // per pass.
       std::vector<double> seen;
       std::mutex seen_mu;
       opt.progress = [&](double f) {
@@ -236,7 +237,7 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       CHECK(seen.back() == Approx(1.0));
       for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
       const uint64_t batches = (info->num_tiles + info->tiles_per_batch - 1) / info->tiles_per_batch;
-      CHECK(seen.size() == (effort > 1 ? 2 : 1) * batches);
+      CHECK(seen.size() == (effort == 3 ? 8 + 2 : effort == 2 ? 2 : 1) * batches);
       CHECK((info->model_params_bytes > 0) == (noise && effort > 1));
       for (KernelPath p : engine_test::DecodeKernelPaths()) {
         INFO("path " << KernelPathName(p));
@@ -251,7 +252,9 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       CHECK(sizes[1] < sizes[0]);
       CHECK(sizes[2] < sizes[0]);
     } else {
-      CHECK((sizes[1] == sizes[0] && sizes[2] == sizes[0]));
+      // No offsets; effort 3 may find a better orientation.
+      CHECK(sizes[1] == sizes[0]);
+      CHECK(sizes[2] <= sizes[0]);
     }
   }
   // Parameters for another channel count, or out of range, are refused.

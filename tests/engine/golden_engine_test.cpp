@@ -33,6 +33,7 @@ struct Golden {
   bool calibration_map = false;     // format 1.6: the online calibration map
   bool error_feedback = false;      // format 1.7: error feedback of the means
   bool annealed = false;            // format 1.8: annealed steps
+  int orientation = 0;              // format 1.9: coded transposed / mirrored
 };
 
 std::vector<Golden> GoldenSet() {
@@ -120,6 +121,14 @@ std::vector<Golden> GoldenSet() {
        true, 24, true, false, true},
       {"cifar10_32k_an_rgb_33x18_tile16.pnc", "cifar10", TestImage(33, 18, ChannelLayout::kRgb, 60), 16, 2, 1, 0,
        true, 24, true, true, true},
+      // Format 1.9, coded in another orientation (codec/src/orientation.h):
+      // transposed and mirrored left to right (non-square, tiles cut short
+      // differently), and mirrored top to bottom.
+      {"photo3cd1_or5_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 61), 16, 4, 1, 0, true,
+       24, true, true, true, 5},
+      // (The map saved nothing on this one: the encoder left it out.)
+      {"photo3cd1_or2_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 62), 8, 3, 1, 0, true, 24,
+       false, true, true, 2},
   };
 }
 
@@ -144,6 +153,7 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
       opt.calibration_map = g.calibration_map;
       opt.error_feedback = g.error_feedback;
       opt.annealed = g.annealed;
+      opt.orientation = g.orientation;
       opt.cdf_precision = g.precision;
       auto bytes = Encode(g.image, opt);
       REQUIRE(bytes.ok());
@@ -157,7 +167,8 @@ TEST_CASE("engine golden files decode to their pixels", "[golden][engine]") {
     REQUIRE(info.ok());
     CHECK(info->model_name == g.model);
     CHECK(info->model_params_bytes == g.model_params_bytes);
-    CHECK(info->format_minor == (g.model_params_bytes > 0 ? 2 : 0));
+    CHECK(info->format_minor == (g.orientation != 0 ? 9 : g.model_params_bytes > 0 ? 2 : 0));
+    CHECK(info->orientation == g.orientation);
     CHECK(info->recalibrated == g.recalibrate);
     CHECK(info->calibration_map == g.calibration_map);
     CHECK(info->error_feedback == g.error_feedback);

@@ -90,9 +90,11 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                   "1: code with the model (recalibrated online unless --no-recalibrate); 2: also fit "
                   "offsets to its predicted scales (per channel and sharpness) and means on a sample, "
                   "store them in the file (50 bytes) and keep that file only if it is smaller than "
-                  "effort 1's (a second coding pass; with recalibration they rarely pay); 3: study "
-                  "every tile with a finer search. Decoding is no slower. Runs in every build; models "
-                  "without per-image parameters (histogram, .pnw) code as with 1")
+                  "effort 1's (a second coding pass; with recalibration they rarely pay); 3: first code "
+                  "the image in each of its 8 orientations (transposed, mirrored) and keep the "
+                  "smallest (0.18 % smaller on photographs, about 10x effort 1's encoding time), then "
+                  "study every tile with a finer search. Decoding is no slower. Runs in every build; "
+                  "models without per-image parameters (histogram, .pnw) fit no offsets")
       ->type_name("N")
       ->check(CLI::Range(picnic::kMinEffort, picnic::kMaxEffort))
       ->capture_default_str();

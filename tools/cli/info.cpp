@@ -25,6 +25,19 @@ std::string MetadataTypes(const std::vector<picnic::MetadataChunk>& metadata) {
   return out.empty() ? "-" : out;
 }
 
+// How the image was turned for coding (format 1.9, orientation.h's bits).
+const char* OrientationName(int orientation) {
+  static const char* const kNames[8] = {"as given",
+                                        "mirrored left to right",
+                                        "mirrored top to bottom",
+                                        "turned 180 degrees",
+                                        "transposed",
+                                        "transposed, then mirrored left to right",
+                                        "transposed, then mirrored top to bottom",
+                                        "transposed, then turned 180 degrees"};
+  return kNames[orientation & 7];
+}
+
 void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   const int channels = picnic::NumChannels(info.layout);
   if (tsv) {
@@ -55,10 +68,18 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
                 info.error_feedback ? ", with error feedback (1.7)" : "",
                 info.annealed ? ", with annealed steps (1.8)" : "");
   }
+  // The sides the coder saw: swapped by a transposing orientation.
+  const bool transposed = (info.orientation & 4) != 0;
+  const int coded_width = transposed ? info.height : info.width;
+  const int coded_height = transposed ? info.width : info.height;
+  if (info.orientation != 0) {
+    std::printf("  coded %s (orientation %d, format 1.9; compress -e 3 chooses it), %dx%d\n",
+                OrientationName(info.orientation), info.orientation, coded_width, coded_height);
+  }
   if (info.replication_x != 1 || info.replication_y != 1) {
     std::printf("  an exact %dx%d enlargement: coded as the %dx%d image it enlarges\n", info.replication_x,
-                info.replication_y, picnic::ReducedSide(info.width, info.replication_x),
-                picnic::ReducedSide(info.height, info.replication_y));
+                info.replication_y, picnic::ReducedSide(coded_width, info.replication_x),
+                picnic::ReducedSide(coded_height, info.replication_y));
   }
   if (info.model_tiles != info.num_tiles) {
     std::printf("  tiles: %" PRIu64 " with model %s, %" PRIu64 " synthetic-content, %" PRIu64

@@ -34,9 +34,10 @@ int main(int argc, char** argv) {
   std::string kernels;
   for (picnic::KernelPath p : picnic::AvailableKernelPaths()) kernels += std::string(" ") + picnic::KernelPathName(p);
   app.set_version_flag("--version", std::string("picnic ") + picnic::VersionString() +
-                                        "\nfile format 1.8: reads any 1.x file; writes the lowest minor its fields need (1.1 "
+                                        "\nfile format 1.9: reads any 1.x file; writes the lowest minor its fields need (1.1 "
                                         "metadata, 1.2 per-image model parameters, 1.3 tile modes, 1.4 an exact "
-                                        "enlargement) and, with the exact engine, flag bit 3 (1.5: online "
+                                        "enlargement, 1.9 an orientation, which compress -e 3 chooses, with flag "
+                                        "bit 7) and, with the exact engine, flag bit 3 (1.5: online "
                                         "recalibration; compress --no-recalibrate leaves it out), bit 4 (1.6: "
                                         "an online calibration map; --no-calibration-map leaves it out), "
                                         "bit 5 (1.7: error feedback; --no-error-feedback leaves it out) and "

@@ -49,7 +49,8 @@ struct Row {
 // memory as compress would, every tile with the model (eval measures the
 // model; a file whose tiles all went to the synthetic model or deflate has
 // none), without online recalibration, which is a stage of the coder and
-// not of the model the NLL measures.
+// not of the model the NLL measures, and in the image's own orientation
+// (effort 3's search of orientations is the coder's too).
 picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, const std::string& int_weights,
                                                   int effort) {
   picnic::EncodeOptions eo;
@@ -58,6 +59,7 @@ picnic::Result<std::vector<uint8_t>> ChooseParams(const picnic::Image& image, co
   eo.effort = effort;
   eo.choose_tile_modes = false;
   eo.recalibrate = false;
+  eo.orientation = 0;
   PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> file, picnic::Encode(image, eo));
   PICNIC_ASSIGN_OR_RETURN(picnic::FileInfo info, picnic::ReadFileInfo(file.data(), file.size()));
   return info.model_params;

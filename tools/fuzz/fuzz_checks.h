@@ -116,6 +116,7 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
   PICNIC_FUZZ_CHECK(IsValidModelName(h.model_name));
   PICNIC_FUZZ_CHECK(h.replicate_x >= 1 && h.replicate_y >= 1);
   PICNIC_FUZZ_CHECK(((h.flags & kFlagReplicated) != 0) == (h.replicate_x != 1 || h.replicate_y != 1));
+  PICNIC_FUZZ_CHECK(h.orientation < 8 && ((h.flags & kFlagOriented) != 0) == (h.orientation != 0));
   // The calibration map and error feedback only on top of recalibration.
   PICNIC_FUZZ_CHECK((h.flags & kFlagsNeedingRecalibration) == 0 || (h.flags & kFlagRecalibrated) != 0);
   PICNIC_FUZZ_CHECK(h.payload_sizes.size() == CountTiles(CodedWidth(h), CodedHeight(h), h.tile_size));
@@ -155,7 +156,8 @@ inline void CheckContainerBytes(const uint8_t* data, size_t size) {
                     r.model_fingerprint == h.model_fingerprint &&
                     r.pixels_crc32 == h.pixels_crc32 && r.model_name == h.model_name &&
                     r.payload_sizes == h.payload_sizes && r.replicate_x == h.replicate_x &&
-                    r.replicate_y == h.replicate_y && r.tile_modes == h.tile_modes);
+                    r.replicate_y == h.replicate_y && r.tile_modes == h.tile_modes &&
+                    r.orientation == h.orientation);
   PICNIC_FUZZ_CHECK(r.metadata.size() == h.metadata.size());
   for (size_t i = 0; i < h.metadata.size(); ++i) {
     PICNIC_FUZZ_CHECK(IsAncillaryChunkType(h.metadata[i].type));

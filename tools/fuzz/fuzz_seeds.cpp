@@ -91,6 +91,7 @@ int WriteCodecSeeds(const std::string& out) {
     opt.calibration_map = i % 2 == 0;
     opt.error_feedback = i % 3 != 0;
     opt.annealed = i < 4;
+    opt.orientation = i % 8;
     auto bytes = picnic::Encode(SeedImage(c.w, c.h, c.layout, static_cast<uint32_t>(100 + i)), opt);
     if (!bytes.ok()) {
       std::fprintf(stderr, "fuzz_seeds: tiny engine model: %s\n", bytes.status().ToString().c_str());

@@ -118,7 +118,10 @@ Status Measure(const MeasureOptions& opt, const std::string& path, const std::st
     Result<picnic::TiledNll> nll = Status(StatusCode::kInternal, "no NLL");
     {
       const picnic::ScopedTorchThreads threads(opt.threads);
-      nll = picnic::ComputeTiledNll(weights->model, image, info.tile_size, info.tiles_per_batch, info.model_params);
+      // In the orientation the file coded (compress -e 3 chooses one).
+      const picnic::Image turned = info.orientation == 0 ? picnic::Image{} : picnic::OrientedImage(image, info.orientation);
+      nll = picnic::ComputeTiledNll(weights->model, info.orientation == 0 ? image : turned, info.tile_size,
+                                    info.tiles_per_batch, info.model_params);
     }
     if (!nll.ok()) return nll.status();
     row->have_nll = true;

@@ -32,6 +32,9 @@ using ProgressFn = std::function<void(double)>;
 PICNIC_EXPORT ModelProvider BuiltinModelProvider();
 
 
+// EncodeOptions::orientation: let the encoder choose.
+constexpr int kAutoOrientation = -1;
+
 struct EncodeOptions {
   std::string model = "histogram";  // name (or path) passed to `provider`
   ModelProvider provider;           // empty: BuiltinModelProvider()
@@ -41,8 +44,17 @@ struct EncodeOptions {
   int threads = 0;                  // batches coded in parallel; 0: all cores
   // 1: code with the model as it is; 2, 3: first fit the model to the image
   // (ProbabilityModel::Study), 3 more thoroughly, at the cost of one more
-  // pass over the image. Models that cannot adapt code as with 1.
+  // pass over the image. Models that cannot adapt code as with 1. 3 also
+  // tries every orientation (below, when it is kAutoOrientation).
   int effort = kDefaultEffort;
+  // The orientation the image is coded in (format 1.9): the model predicts
+  // each pixel from those above and to its left, so the image transposed or
+  // mirrored can code smaller; the decoder turns it back. kAutoOrientation:
+  // effort 3 codes all eight and keeps the smallest, lower efforts code the
+  // image as given; 0-7: that one (bit 2 transposes, then bit 0 mirrors left
+  // to right and bit 1 top to bottom). A file in an orientation other than 0
+  // cannot be read by picnic before 0.7.
+  int orientation = kAutoOrientation;
   // Lets the coder correct the model's scales and means online from the
   // subpixels already coded (format 1.5; no stored bytes, a few integer
   // operations per subpixel in encoder and decoder alike), for models that
@@ -120,6 +132,9 @@ struct FileInfo {
   bool error_feedback = false;
   // Format 1.8: and with annealed steps.
   bool annealed = false;
+  // Format 1.9: the orientation the image was coded in (0: as it is;
+  // EncodeOptions::orientation).
+  int orientation = 0;
 };
 
 // Encode stores image.metadata in the header (format 1.1; kLimitExceeded if
@@ -127,6 +142,11 @@ struct FileInfo {
 PICNIC_EXPORT Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& options);
 PICNIC_EXPORT Result<Image> Decode(const uint8_t* data, size_t size, const DecodeOptions& options);
 PICNIC_EXPORT Result<FileInfo> ReadFileInfo(const uint8_t* data, size_t size);
+// The image as a file in `orientation` (FileInfo::orientation, 0-7) codes
+// it: transposed if bit 2 is set, then mirrored left to right (bit 0) and
+// top to bottom (bit 1). For measuring a model on what a file coded (the
+// NLL next to its size). Metadata is not copied.
+PICNIC_EXPORT Image OrientedImage(const Image& image, int orientation);
 
 // Reads a .pnc file from `path` ("-": standard input), never past the end its
 // header gives: a device, FIFO or endless pipe cannot make it read without
