@@ -423,10 +423,9 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
   // model's own code) escapes.
   try {
     PICNIC_RETURN_IF_ERROR(CheckImage(image, options));
-    // An exact enlargement is coded as the image it enlarges (one of the
-    // encoder's choices, with the tile modes).
-    // The image in one orientation (format 1.9), reduced if it replicates
-    // (FindReplication looks at the turned image).
+    // Codes the image turned to `orientation` (format 1.9); an exact
+    // enlargement (of the turned image) is coded as the image it enlarges
+    // (one of the encoder's choices, with the tile modes).
     // The calibration map learns from the image as it codes it, so on a
     // small image (a CIFAR-10 32x32: +0.18 %) it can cost more than it
     // saves. The encoder knows exactly what it saved (EncodeCoder), and
@@ -454,7 +453,8 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     };
     // The highest effort codes the image in each of the eight orientations
     // (as effort 1) and goes on with the smallest: 0.18 % smaller files on
-    // photos/valid for eight times the encoding time (README, Effort).
+    // photos/valid for about ten times effort 1's encoding time (README,
+    // Orientation).
     const bool search = options.orientation == kAutoOrientation && options.effort >= kMaxEffort;
     int orientation = options.orientation == kAutoOrientation ? 0 : options.orientation;
     std::vector<uint8_t> plain_best;  // effort 1 in `orientation`, once searched
