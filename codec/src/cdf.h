@@ -55,7 +55,11 @@ class QuantizedCdf {
   // give without it. Values operator() computed are remembered, so the
   // coded value's two cost nothing after coding it.
   uint32_t RawF(int v) const;
-  uint32_t RawCount(int v) const;
+  uint32_t RawCount(int v) const { return RawCount(v, RawF(v)); }
+  // The same given RawF(v).
+  uint32_t RawCount(int v, uint32_t raw_f) const {
+    return v <= 0 ? 0 : v >= kNumSymbols ? uint32_t{1} << precision_ : CountOf(v, raw_f);
+  }
   // A guess of the symbol whose counts hold `target` (< 2^precision), for
   // the decoder's search to start from (RangeDecoder::DecodeWith): the
   // quantile at target / 2^precision of one logistic matched to the
@@ -71,16 +75,23 @@ class QuantizedCdf {
   Status InitInt(const IntSubpixelMixture& m);
 
   uint32_t IntMixtureF(int v) const;
-  uint32_t CountOf(int v, uint64_t f) const;
+  // cdf(v) = v + (F * (2^precision - 256)) >> 31 for F in Q31, 0 < v < 256.
+  uint32_t CountOf(int v, uint64_t f) const {
+    const uint64_t spare = (uint64_t{1} << precision_) - kNumSymbols;
+    return static_cast<uint32_t>(v) + static_cast<uint32_t>((f * spare) >> 31);
+  }
 
   bool tabulated_ = false;
   bool integer_ = false;
   const uint32_t* remap_ = nullptr;
-  // F of the values asked since Init: raw_f_[v] is valid when
-  // raw_gen_[v] == gen_.
-  mutable uint32_t raw_f_[kNumSymbols + 1];
-  mutable uint32_t raw_gen_[kNumSymbols + 1] = {};
-  uint32_t gen_ = 0;
+  // F of values asked since Init, by v mod kRawSlots: raw_f_[i] is F of
+  // raw_v_[i] (-1: none). A search asks a handful of values, those it ends
+  // with among them; one that a later value displaced is computed again. A
+  // few cache lines, not a table of 257 (the network's pass between two
+  // pixels evicts whatever this touches).
+  static constexpr int kRawSlots = 16;
+  mutable int16_t raw_v_[kRawSlots];
+  mutable uint32_t raw_f_[kRawSlots];
   uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
   uint64_t int_weight_sum_ = 0;
   int32_t int_log2_inv_scales_[kMaxMixtures];  // Q16, for Guess

@@ -3,12 +3,61 @@
 #include "error_feedback.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "picnic/fixed_math.h"
 
 namespace picnic {
+namespace {
+
+// Learn's loop, written once and compiled twice: for the baseline
+// instruction set and, on x86-64 CPUs that have it, for AVX2 (vector 32-bit
+// multiplies and min/max, which the baseline lacks: a third of the
+// instructions). Integer arithmetic: both give the same values.
+#define PICNIC_FEEDBACK_BODY inline __attribute__((always_inline))
+
+// w_k += RoundShift(u f_k, rate), clamped; |u f| <= 2^28 and |w| <= 2^22:
+// 32 bits suffice.
+PICNIC_FEEDBACK_BODY void StepBody(int32_t* w, const int32_t* f, int32_t u, int rate) {
+  const int32_t half = int32_t{1} << (rate - 1);
+  constexpr int32_t kMax = ErrorFeedback::kMaxWeightQ20;
+  for (int k = 0; k < ErrorFeedback::kMaxFeatures; ++k) {
+    const int32_t v = w[k] + ((u * f[k] + half) >> rate);
+    w[k] = v < -kMax ? -kMax : v > kMax ? kMax : v;
+  }
+}
+
+void StepBaseline(int32_t* w, const int32_t* f, int32_t u, int rate) { StepBody(w, f, u, rate); }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void StepAvx2(int32_t* w, const int32_t* f, int32_t u, int rate) {
+  StepBody(w, f, u, rate);
+}
+#endif
+
+#undef PICNIC_FEEDBACK_BODY
+
+std::atomic<bool> g_allow_avx2{true};
+
+}  // namespace
+
+void ErrorFeedback::AllowAvx2(bool allow) { g_allow_avx2.store(allow); }
+
+bool ErrorFeedback::UsesAvx2() {
+#if defined(__x86_64__)
+  return g_allow_avx2.load() && __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
 
 void ErrorFeedback::Begin(int tiles, int width, int channels, int contexts, bool annealed) {
+  step_ = StepBaseline;
+#if defined(__x86_64__)
+  if (UsesAvx2()) {
+    step_ = StepAvx2;
+  }
+#endif
   width_ = width;
   annealed_ = annealed;
   stride_ = width + 2 * kMargin;
@@ -28,32 +77,69 @@ void ErrorFeedback::StartRow() {
   std::fill(residuals_[0].begin(), residuals_[0].end(), 0);
 }
 
-int ErrorFeedback::Features(int tile, int x, int c, int32_t* f) const {
+namespace {
+
+// Features for channel kC of a pixel with kChannels channels, r0..r2 at the
+// subpixel's cell in rows y, y - 1, y - 2 (Features); every offset a
+// constant.
+// Also returns sum_k w_k f_k, as the features come (|w| <= 2^22 in Q20,
+// |f| <= 2^14 in Q15, 16 terms: |s| <= 2^40): reading back the features
+// just stored as one vector would wait for the stores.
+template <int kC, int kChannels>
+int64_t GatherFeatures(const int32_t* r0, const int32_t* r1, const int32_t* r2, const int32_t* w, int32_t* f) {
   // Channel cc's cell is cc - c away from channel c's, the pixel at x + dx
-  // dx * channels_.
+  // dx * kChannels.
+  constexpr ptrdiff_t p = kChannels;
+  int64_t s = 0;
+  int n = 0;
+  auto add = [&](int32_t v) {
+    f[n] = v;
+    s += int64_t{w[n]} * v;
+    ++n;
+  };
+  add(r0[-p]);
+  add(r0[-2 * p]);
+  add(r1[-2 * p]);
+  add(r1[-p]);
+  add(r1[0]);
+  add(r1[p]);
+  add(r1[2 * p]);
+  add(r2[-p]);
+  add(r2[0]);
+  add(r2[p]);
+  for (int cc = 0; cc < kC; ++cc) add(r0[cc - kC]);
+  for (int cc = 0; cc < kChannels; ++cc) {
+    if (cc == kC) continue;
+    add(r0[cc - kC - p]);
+    add(r1[cc - kC]);
+  }
+  while (n < ErrorFeedback::kMaxFeatures) f[n++] = 0;
+  return s;
+}
+
+}  // namespace
+
+int64_t ErrorFeedback::Gather(int tile, int x, int c, const int32_t* w, int32_t* f) const {
   const size_t at = Cell(tile, c, x);
-  const ptrdiff_t p = channels_;
   const int32_t* r0 = residuals_[0].data() + at;
   const int32_t* r1 = residuals_[1].data() + at;
   const int32_t* r2 = residuals_[2].data() + at;
-  f[0] = r0[-p];
-  f[1] = r0[-2 * p];
-  f[2] = r1[-2 * p];
-  f[3] = r1[-p];
-  f[4] = r1[0];
-  f[5] = r1[p];
-  f[6] = r1[2 * p];
-  f[7] = r2[-p];
-  f[8] = r2[0];
-  f[9] = r2[p];
-  int n = 10;
-  for (int cc = 0; cc < c; ++cc) f[n++] = r0[cc - c];
-  for (int cc = 0; cc < channels_; ++cc) {
-    if (cc == c) continue;
-    f[n++] = r0[cc - c - p];
-    f[n++] = r1[cc - c];
+  switch (channels_ * 4 + c) {
+    case 4: return GatherFeatures<0, 1>(r0, r1, r2, w, f);
+    case 8: return GatherFeatures<0, 2>(r0, r1, r2, w, f);
+    case 9: return GatherFeatures<1, 2>(r0, r1, r2, w, f);
+    case 12: return GatherFeatures<0, 3>(r0, r1, r2, w, f);
+    case 13: return GatherFeatures<1, 3>(r0, r1, r2, w, f);
+    default: return GatherFeatures<2, 3>(r0, r1, r2, w, f);  // 14 (channels_ <= kMaxChannels, c < channels_)
   }
-  return n;
+}
+
+int ErrorFeedback::Features(int tile, int x, int c, int32_t* f) const {
+  static constexpr int32_t kNoWeights[kMaxFeatures] = {};
+  Gather(tile, x, c, kNoWeights, f);
+  // 10 of the same channel, c of the same pixel's earlier channels, two of
+  // each other channel.
+  return 10 + c + 2 * (channels_ - 1);
 }
 
 uint32_t ErrorFeedback::ScaleFactor(int32_t top_log2_inv_scale) {
@@ -70,12 +156,7 @@ int32_t ErrorFeedback::ShiftScaled(int tile, int x, int c, int context, uint32_t
   const size_t at = static_cast<size_t>(c) * contexts_ + context;
   p.weights = &weights_[at * kMaxFeatures];
   p.updates = &updates_[at];
-  // Features writes the first 10 and up to 6 more; the rest stay 0.
-  for (int k = 10; k < kMaxFeatures; ++k) p.f[k] = 0;
-  Features(tile, x, c, p.f);
-  // s in Q35: |w| <= 2^22 (Q20), |f| <= 2^14 (Q15), 16 terms: |s| <= 2^40.
-  int64_t s = 0;
-  for (int k = 0; k < kMaxFeatures; ++k) s += int64_t{p.weights[k]} * p.f[k];
+  const int64_t s = Gather(tile, x, c, p.weights, p.f);  // Q35
   if (s == 0) return 0;
   // Shift = 4 s scale bins, scale = 2^-L with L within [-3, 3]:
   // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30 (ScaleFactor), so in Q16 the shift
@@ -90,15 +171,7 @@ void ErrorFeedback::Learn(int tile, int x, int c, int32_t u_q15) {
   if (p.weights != nullptr) {
     const int rate = RateLog2(*p.updates, annealed_);
     if (*p.updates < kMaxUpdates) ++*p.updates;
-    // w += RoundShift(u f, rate), spelled out so that it vectorizes;
-    // |u f| <= 2^28 and |w| <= 2^22: 32 bits suffice.
-    const int32_t half = int32_t{1} << (rate - 1);
-    int32_t* w = p.weights;
-    const int32_t* f = p.f;
-    for (int k = 0; k < kMaxFeatures; ++k) {
-      const int32_t v = w[k] + ((u_q15 * f[k] + half) >> rate);
-      w[k] = v < -kMaxWeightQ20 ? -kMaxWeightQ20 : v > kMaxWeightQ20 ? kMaxWeightQ20 : v;
-    }
+    step_(p.weights, p.f, u_q15, rate);
   }
   residuals_[0][Cell(tile, c, x)] = u_q15;
 }

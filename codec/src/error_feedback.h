@@ -56,6 +56,29 @@ class ErrorFeedback {
   void Begin(int tiles, int width, int channels, int contexts, bool annealed = false);
   // Called before the first subpixel of every row.
   void StartRow();
+  // Asks the CPU to fetch (tile, x, c)'s residual neighbourhood and its
+  // pending entry (Recalibration::Prefetch).
+  void Prefetch(int tile, int x, int c) const {
+    const size_t at = Cell(tile, c, x);
+    const size_t p = static_cast<size_t>(channels_);
+    __builtin_prefetch(residuals_[0].data() + at - 2 * p, 1);
+    __builtin_prefetch(residuals_[0].data() + at, 1);
+    for (int r = 1; r < 3; ++r) {
+      __builtin_prefetch(residuals_[r].data() + at - 2 * p);
+      __builtin_prefetch(residuals_[r].data() + at + 2 * p);
+    }
+    const char* pending = reinterpret_cast<const char*>(&pending_[tile]);
+    __builtin_prefetch(pending, 1);
+    __builtin_prefetch(pending + sizeof(Pending) - 1, 1);
+  }
+  // The same for channel c's weights in `context`.
+  void PrefetchContext(int c, int context) const {
+    const size_t at = static_cast<size_t>(c) * contexts_ + context;
+    const int32_t* w = &weights_[at * kMaxFeatures];
+    __builtin_prefetch(w, 1);
+    __builtin_prefetch(w + kMaxFeatures - 1, 1);
+    __builtin_prefetch(&updates_[at], 1);
+  }
   // The mean shift (Q16 bins) for channel c of (tile, x), given its context
   // and the heaviest component's log2 inverse scale (Q16). Remembers the
   // features for Learn.
@@ -69,8 +92,14 @@ class ErrorFeedback {
   // u in Q15 (|u| <= 2^14), under the shifted distribution.
   void Learn(int tile, int x, int c, int32_t u_q15);
 
-  // Which features (tile, x, c) sees, for tests: writes them and returns
-  // their number.
+  // Whether Begin picks the loops compiled for AVX2 (on x86-64 CPUs that
+  // have it; the same values either way). AllowAvx2(false) makes later
+  // Begins use the baseline ones: for tests that compare the two.
+  static void AllowAvx2(bool allow);
+  static bool UsesAvx2();
+
+  // Which features (tile, x, c) sees: writes all kMaxFeatures (0 past
+  // those it has) and returns how many it has.
   int Features(int tile, int x, int c, int32_t* f) const;
 
  private:
@@ -84,11 +113,15 @@ class ErrorFeedback {
   };
   // A row holds a tile's pixels side by side, each pixel's channels
   // together (one cache line serves a pixel's neighbourhood).
+  // Writes (tile, x, c)'s features to f (all kMaxFeatures, 0 past those it
+  // has) and returns sum_k w_k f_k.
+  int64_t Gather(int tile, int x, int c, const int32_t* w, int32_t* f) const;
   size_t Cell(int tile, int c, int x) const {
     return (static_cast<size_t>(tile) * stride_ + kMargin + x) * channels_ + c;
   }
   int width_ = 0, stride_ = 0, channels_ = 0, contexts_ = 0;
   bool annealed_ = false;
+  void (*step_)(int32_t* w, const int32_t* f, int32_t u, int rate) = nullptr;  // StepBody
   std::vector<int32_t> weights_;       // Q20: [channel][context][kMaxFeatures]
   std::vector<int32_t> updates_;       // [channel][context], counted up to kMaxUpdates
   std::vector<Pending> pending_;       // [tile]

@@ -14,10 +14,10 @@ void PitRemap::Begin(int contexts, uint64_t prior_observations) {
   // width, at least 1 (so that G is strictly increasing from the start).
   const uint64_t prior = prior_observations * kObservationWeight;  // 2^22 or 2^25
   for (int k = 0; k < contexts; ++k) {
-    uint64_t* c = &counts_[static_cast<size_t>(k) * kBins];
+    uint32_t* c = &counts_[static_cast<size_t>(k) * kBins];
     uint64_t total = 0;
     for (int b = 0; b < kBins; ++b) {
-      c[b] = std::max<uint64_t>((prior << WidthLog2(b)) >> 31, 1);
+      c[b] = static_cast<uint32_t>(std::max<uint64_t>((prior << WidthLog2(b)) >> 31, 1));
       total += c[b];
     }
     contexts_[k].total = total;
@@ -28,14 +28,14 @@ void PitRemap::Begin(int contexts, uint64_t prior_observations) {
 void PitRemap::Refresh(int context) {
   Context& s = contexts_[context];
   if (s.total > kMaxTotal) {
-    uint64_t* c = &counts_[static_cast<size_t>(context) * kBins];
+    uint32_t* c = &counts_[static_cast<size_t>(context) * kBins];
     s.total = 0;
     for (int b = 0; b < kBins; ++b) {
       c[b] = (c[b] + 1) >> 1;
       s.total += c[b];
     }
   }
-  const uint64_t* c = &counts_[static_cast<size_t>(context) * kBins];
+  const uint32_t* c = &counts_[static_cast<size_t>(context) * kBins];
   uint32_t* knots = &knots_[static_cast<size_t>(context) * (kBins + 1)];
   // knots[b] = (counts below bin b) * floor(2^62 / total) / 2^31: 2^31
   // times their share, rounded down; below <= total, so the product stays
@@ -52,7 +52,7 @@ void PitRemap::Refresh(int context) {
 }
 
 void PitRemap::Observe(int context, uint32_t f_lo, uint32_t f_hi) {
-  uint64_t* c = &counts_[static_cast<size_t>(context) * kBins];
+  uint32_t* c = &counts_[static_cast<size_t>(context) * kBins];
   Context& s = contexts_[context];
   const int first = Bin(f_lo);
   if (f_hi <= f_lo || Bin(f_hi - 1) == first) {
@@ -66,7 +66,7 @@ void PitRemap::Observe(int context, uint32_t f_lo, uint32_t f_hi) {
     for (int b = first; b <= last; ++b) {
       const uint64_t lo = std::max<uint64_t>(f_lo, Edge(b)), hi = std::min<uint64_t>(f_hi, Edge(b + 1));
       const uint64_t share = ((hi - lo) * kObservationWeight) / len;
-      c[b] += share;
+      c[b] += static_cast<uint32_t>(share);
       s.total += share;
     }
   }

@@ -93,6 +93,17 @@ class PitRemap {
   const uint32_t* Knots(int context) const { return &knots_[static_cast<size_t>(context) * (kBins + 1)]; }
   // The coded value's interval [f_lo, f_hi] of the unmapped CDF (Q31).
   void Observe(int context, uint32_t f_lo, uint32_t f_hi);
+  // Asks the CPU to fetch a context's knots and counts (no effect on any
+  // value; Recalibration::Prepare).
+  void Prefetch(int context) const {
+    const uint32_t* k = Knots(context);
+    const uint32_t* c = &counts_[static_cast<size_t>(context) * kBins];
+    for (int i = 0; i <= kBins; i += 16) __builtin_prefetch(k + i);
+    __builtin_prefetch(k + kBins);
+    for (int i = 0; i < kBins; i += 16) __builtin_prefetch(c + i, 1);
+    __builtin_prefetch(c + kBins - 1, 1);
+    __builtin_prefetch(&contexts_[context], 1);
+  }
 
  private:
   struct Context {
@@ -100,7 +111,10 @@ class PitRemap {
     int since_refresh = 0;
   };
   void Refresh(int context);
-  std::vector<uint64_t> counts_;   // [context][bin]
+  // A count never exceeds its context's total, which Refresh brings back
+  // under kMaxTotal = 2^30 at most kRefreshEvery observations after it
+  // passes it: 32 bits hold every count.
+  std::vector<uint32_t> counts_;   // [context][bin]
   std::vector<uint32_t> knots_;    // [context][bin + 1]
   std::vector<Context> contexts_;
 };

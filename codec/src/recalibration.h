@@ -91,9 +91,35 @@ class Recalibration {
   void Begin(int tiles, int width, int channels, const OnlineAdaptation& online = {});
   // Called before the first subpixel of every row.
   void StartRow();
+  // Asks the CPU to fetch the state Prepare, Apply and Update will touch for
+  // (tile, x, c) that does not depend on its mixture (its cells of the
+  // code-length and residual rows). The network's pass between two pixels
+  // evicts them (its weights alone are twice a core's L2 cache); the coding
+  // loop calls this for every tile of the batch before the first Prepare.
+  // No effect on any value.
+  void Prefetch(int tile, int x, int c) const {
+    const size_t at = Cell(tile, x, c);
+    __builtin_prefetch(bits_[0].data() + at);
+    __builtin_prefetch(bits_[1].data() + at, 1);
+    if (x > 0) __builtin_prefetch(bits_[1].data() + at - channels_);
+    __builtin_prefetch(&pending_[tile], 1);
+    if (feedback_) error_feedback_.Prefetch(tile, x, c);
+  }
   // Adds the offsets of (tile, x, c)'s context to the mixture. Channels are
   // coded in order: channel c > 0 after channel c - 1 of the same pixel.
-  void Apply(int tile, int x, int c, IntSubpixelMixture* m);
+  // Prepare followed by ApplyPrepared.
+  void Apply(int tile, int x, int c, IntSubpixelMixture* m) {
+    Prepare(tile, x, c, *m);
+    ApplyPrepared(tile, x, c, m);
+  }
+  // Apply in two steps, so that the coding loop can choose every tile's
+  // contexts (and have their state fetched, all at once) before it codes
+  // the first: Prepare chooses (tile, x, c)'s contexts from its mixture's
+  // weights and scales and the tile's own code lengths, which no other
+  // tile's Update changes, and asks the CPU for their state; ApplyPrepared,
+  // any time before the tile's Update, adds the offsets as they are then.
+  void Prepare(int tile, int x, int c, const IntSubpixelMixture& m);
+  void ApplyPrepared(int tile, int x, int c, IntSubpixelMixture* m);
   // After coding the subpixel Apply adjusted last for this tile: its coded
   // interval [lower, upper) out of 2^precision (12..24).
   // With a map, [lower, upper) are the counts the CDF gives without it
@@ -124,6 +150,7 @@ class Recalibration {
   };
   struct Pending {
     int context = 0;
+    int bucket = 0;             // ScaleBucket of the heaviest component
     int remap_context = 0;      // the map's: channel and scale bucket
     uint32_t scale_factor = 0;  // ErrorFeedback::ScaleFactor of the heaviest component's log2 inverse scale
   };

@@ -78,19 +78,32 @@ Status CodeBatch(ProbabilityModel& model, const std::vector<TileRect>& rects, in
       if (ids.empty()) continue;
       for (int c = 0; c < color_channels; ++c) {
         PICNIC_RETURN_IF_ERROR(model.Predict(y, x, c, ids, dists.data()));
+        // Every tile's contexts are chosen (and their state fetched: the
+        // network's pass has evicted it) before the first is coded, so that
+        // the fetches overlap (Recalibration::Prepare).
+        auto recalibrated = [&](size_t j) {
+          return recalibrate && dists[j].kind == Distribution::Kind::kIntMixture;
+        };
+        if (recalibrate) {
+          for (int id : ids) recalibration.Prefetch(id, x, c);
+          for (size_t j = 0; j < ids.size(); ++j) {
+            if (recalibrated(j)) recalibration.Prepare(ids[j], x, c, dists[j].int_mixture);
+          }
+        }
         for (size_t j = 0; j < ids.size(); ++j) {
           const TileRect& r = rects[ids[j]];
-          const bool recalibrated = recalibrate && dists[j].kind == Distribution::Kind::kIntMixture;
-          if (recalibrated) recalibration.Apply(ids[j], x, c, &dists[j].int_mixture);
+          const bool recalibrated_j = recalibrated(j);
+          if (recalibrated_j) recalibration.ApplyPrepared(ids[j], x, c, &dists[j].int_mixture);
           PICNIC_RETURN_IF_ERROR(cdf.Init(dists[j], precision));
-          if (recalibrated && remap) cdf.SetRemap(recalibration.Knots(ids[j], c));
+          if (recalibrated_j && remap) cdf.SetRemap(recalibration.Knots(ids[j], c));
           auto&& value = image.at(r.y0 + y, r.x0 + x, c);
           PICNIC_RETURN_IF_ERROR(coder.Code(ids[j], cdf, precision, value, &coded));
-          if (recalibrated && remap) {
+          if (recalibrated_j && remap) {
             const int v = value;
-            recalibration.Update(ids[j], x, c, cdf.RawCount(v), cdf.RawCount(v + 1), precision);
-            recalibration.Observe(ids[j], c, cdf.RawF(v), cdf.RawF(v + 1));
-          } else if (recalibrated) {
+            const uint32_t f_lo = cdf.RawF(v), f_hi = cdf.RawF(v + 1);
+            recalibration.Update(ids[j], x, c, cdf.RawCount(v, f_lo), cdf.RawCount(v + 1, f_hi), precision);
+            recalibration.Observe(ids[j], c, f_lo, f_hi);
+          } else if (recalibrated_j) {
             recalibration.Update(ids[j], x, c, coded.lower, coded.upper, precision);
           }
           values[j] = value;

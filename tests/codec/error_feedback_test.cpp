@@ -39,6 +39,8 @@ TEST_CASE("error feedback: features", "[error_feedback]") {
   CHECK(fb.Features(1, 0, 0, f) == 14);
   const std::vector<int32_t> edge = {0, 0, 0, 0, 1100, 1110, 1120, 0, 1000, 1010, 0, 1101, 0, 1102};
   CHECK(std::vector<int32_t>(f, f + 14) == edge);
+  CHECK(f[14] == 0);  // every slot is written: 0 past those it has
+  CHECK(f[15] == 0);
   CHECK(fb.Features(1, 5, 1, f) == 15);
   CHECK(f[6] == 0);  // (x + 2, y - 1) is past the edge
   CHECK(fb.Features(0, 3, 2, f) == 16);

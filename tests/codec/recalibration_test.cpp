@@ -480,5 +480,41 @@ TEST_CASE("annealed steps: files record them and decode exactly", "[recalibratio
   CHECK(refused.status().message().find("annealing") != std::string::npos);
 }
 
+// Error feedback's update loop is compiled twice, for the baseline
+// instruction set and for AVX2 (error_feedback.cpp): on a CPU with AVX2 the
+// coder uses the second. Both must give the same files, and each must read
+// the other's.
+TEST_CASE("error feedback: the AVX2 and the baseline loops code the same files", "[recalibration]") {
+  Image img = MakeImage(48, 40, ChannelLayout::kRgb);
+  std::mt19937 rng(11);
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        img.at(y, x, c) = static_cast<uint8_t>(128 + 10 * std::sin(0.2 * x - 0.13 * y + c) + rng() % 3);
+  EncodeOptions opt = WrongModelOptions(16, 3);
+  const bool avx2 = ErrorFeedback::UsesAvx2();
+  WARN("this CPU " << (avx2 ? "uses" : "has no") << " AVX2 for error feedback");
+  auto native = Encode(img, opt);
+  REQUIRE(native.ok());
+  ErrorFeedback::AllowAvx2(false);
+  CHECK_FALSE(ErrorFeedback::UsesAvx2());
+  auto baseline = Encode(img, opt);
+  DecodeOptions d;
+  d.provider = WrongModelProvider();
+  auto native_by_baseline = Decode(native->data(), native->size(), d);
+  ErrorFeedback::AllowAvx2(true);
+  CHECK(ErrorFeedback::UsesAvx2() == avx2);
+  REQUIRE(baseline.ok());
+  CHECK(*baseline == *native);
+  auto info = ReadFileInfo(native->data(), native->size());
+  REQUIRE(info.ok());
+  CHECK(info->error_feedback);
+  REQUIRE(native_by_baseline.ok());
+  CHECK(native_by_baseline->pixels == img.pixels);
+  auto baseline_by_native = Decode(baseline->data(), baseline->size(), d);
+  REQUIRE(baseline_by_native.ok());
+  CHECK(baseline_by_native->pixels == img.pixels);
+}
+
 }  // namespace
 }  // namespace picnic
