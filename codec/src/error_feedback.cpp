@@ -151,29 +151,4 @@ int32_t ErrorFeedback::Shift(int tile, int x, int c, int context, int32_t top_lo
   return ShiftScaled(tile, x, c, context, ScaleFactor(top_log2_inv_scale));
 }
 
-int32_t ErrorFeedback::ShiftScaled(int tile, int x, int c, int context, uint32_t scale_factor) {
-  Pending& p = pending_[tile];
-  const size_t at = static_cast<size_t>(c) * contexts_ + context;
-  p.weights = &weights_[at * kMaxFeatures];
-  p.updates = &updates_[at];
-  const int64_t s = Gather(tile, x, c, p.weights, p.f);  // Q35
-  if (s == 0) return 0;
-  // Shift = 4 s scale bins, scale = 2^-L with L within [-3, 3]:
-  // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30 (ScaleFactor), so in Q16 the shift
-  // is s * ScaleFactor / 2^44: s to Q16 first (|s| <= 2^21), times at most
-  // 2^30.
-  const int64_t shift = fixed::RoundShift64(fixed::RoundShift64(s, 19) * int64_t{scale_factor}, 25);
-  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(shift, -kMaxShiftQ16), kMaxShiftQ16));
-}
-
-void ErrorFeedback::Learn(int tile, int x, int c, int32_t u_q15) {
-  Pending& p = pending_[tile];
-  if (p.weights != nullptr) {
-    const int rate = RateLog2(*p.updates, annealed_);
-    if (*p.updates < kMaxUpdates) ++*p.updates;
-    step_(p.weights, p.f, u_q15, rate);
-  }
-  residuals_[0][Cell(tile, c, x)] = u_q15;
-}
-
 }  // namespace picnic

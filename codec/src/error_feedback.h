@@ -29,9 +29,12 @@
 #ifndef PICNIC_CODEC_ERROR_FEEDBACK_H_
 #define PICNIC_CODEC_ERROR_FEEDBACK_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "picnic/fixed_math.h"
 
 namespace picnic {
 
@@ -92,9 +95,11 @@ class ErrorFeedback {
   // u in Q15 (|u| <= 2^14), under the shifted distribution.
   void Learn(int tile, int x, int c, int32_t u_q15);
 
-  // Whether Begin picks the loops compiled for AVX2 (on x86-64 CPUs that
-  // have it; the same values either way). AllowAvx2(false) makes later
-  // Begins use the baseline ones: for tests that compare the two.
+  // Whether the online stages pick the loops compiled for AVX2 (on x86-64
+  // CPUs that have it: Learn's update here, Recalibration's heaviest
+  // component; the same values either way), as of their next Begin.
+  // AllowAvx2(false) makes them use the baseline ones: for tests that
+  // compare the two.
   static void AllowAvx2(bool allow);
   static bool UsesAvx2();
 
@@ -127,6 +132,34 @@ class ErrorFeedback {
   std::vector<Pending> pending_;       // [tile]
   std::vector<int32_t> residuals_[3];  // u, Q15: [tile][margin + x + margin][channel]; rows y, y - 1, y - 2
 };
+
+// ShiftScaled and Learn run for every subpixel: defined here, so that the
+// coding loop inlines them. No floating point.
+
+inline int32_t ErrorFeedback::ShiftScaled(int tile, int x, int c, int context, uint32_t scale_factor) {
+  Pending& p = pending_[tile];
+  const size_t at = static_cast<size_t>(c) * contexts_ + context;
+  p.weights = &weights_[at * kMaxFeatures];
+  p.updates = &updates_[at];
+  const int64_t s = Gather(tile, x, c, p.weights, p.f);  // Q35
+  if (s == 0) return 0;
+  // Shift = 4 s scale bins, scale = 2^-L with L within [-3, 3]:
+  // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30 (ScaleFactor), so in Q16 the shift
+  // is s * ScaleFactor / 2^44: s to Q16 first (|s| <= 2^21), times at most
+  // 2^30.
+  const int64_t shift = fixed::RoundShift64(fixed::RoundShift64(s, 19) * int64_t{scale_factor}, 25);
+  return static_cast<int32_t>(std::min<int64_t>(std::max<int64_t>(shift, -kMaxShiftQ16), kMaxShiftQ16));
+}
+
+inline void ErrorFeedback::Learn(int tile, int x, int c, int32_t u_q15) {
+  Pending& p = pending_[tile];
+  if (p.weights != nullptr) {
+    const int rate = RateLog2(*p.updates, annealed_);
+    if (*p.updates < kMaxUpdates) ++*p.updates;
+    step_(p.weights, p.f, u_q15, rate);
+  }
+  residuals_[0][Cell(tile, c, x)] = u_q15;
+}
 
 }  // namespace picnic
 

@@ -51,24 +51,18 @@ void PitRemap::Refresh(int context) {
   s.since_refresh = 0;
 }
 
-void PitRemap::Observe(int context, uint32_t f_lo, uint32_t f_hi) {
+void PitRemap::ObserveSpread(int context, uint32_t f_lo, uint32_t f_hi) {
   uint32_t* c = &counts_[static_cast<size_t>(context) * kBins];
   Context& s = contexts_[context];
-  const int first = Bin(f_lo);
-  if (f_hi <= f_lo || Bin(f_hi - 1) == first) {
-    c[first] += kObservationWeight;
-    s.total += kObservationWeight;
-  } else {
-    // The randomized PIT is uniform over [f_lo, f_hi): each bin gets its
-    // overlap's share of one observation.
-    const uint64_t len = f_hi - f_lo;
-    const int last = Bin(f_hi - 1);
-    for (int b = first; b <= last; ++b) {
-      const uint64_t lo = std::max<uint64_t>(f_lo, Edge(b)), hi = std::min<uint64_t>(f_hi, Edge(b + 1));
-      const uint64_t share = ((hi - lo) * kObservationWeight) / len;
-      c[b] += static_cast<uint32_t>(share);
-      s.total += share;
-    }
+  // The randomized PIT is uniform over [f_lo, f_hi): each bin gets its
+  // overlap's share of one observation.
+  const uint64_t len = f_hi - f_lo;
+  const int first = Bin(f_lo), last = Bin(f_hi - 1);
+  for (int b = first; b <= last; ++b) {
+    const uint64_t lo = std::max<uint64_t>(f_lo, Edge(b)), hi = std::min<uint64_t>(f_hi, Edge(b + 1));
+    const uint64_t share = ((hi - lo) * kObservationWeight) / len;
+    c[b] += static_cast<uint32_t>(share);
+    s.total += share;
   }
   if (++s.since_refresh >= kRefreshEvery) Refresh(context);
 }

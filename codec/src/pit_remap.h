@@ -92,7 +92,15 @@ class PitRemap {
   void Begin(int contexts, uint64_t prior_observations = kPriorObservations);
   const uint32_t* Knots(int context) const { return &knots_[static_cast<size_t>(context) * (kBins + 1)]; }
   // The coded value's interval [f_lo, f_hi] of the unmapped CDF (Q31).
-  void Observe(int context, uint32_t f_lo, uint32_t f_hi);
+  // Inline for the common case, an interval within one bin.
+  void Observe(int context, uint32_t f_lo, uint32_t f_hi) {
+    const int first = Bin(f_lo);
+    if (f_hi > f_lo && Bin(f_hi - 1) != first) return ObserveSpread(context, f_lo, f_hi);
+    counts_[static_cast<size_t>(context) * kBins + first] += kObservationWeight;
+    Context& s = contexts_[context];
+    s.total += kObservationWeight;
+    if (++s.since_refresh >= kRefreshEvery) Refresh(context);
+  }
   // Asks the CPU to fetch a context's knots and counts (no effect on any
   // value; Recalibration::Prepare).
   void Prefetch(int context) const {
@@ -111,6 +119,8 @@ class PitRemap {
     int since_refresh = 0;
   };
   void Refresh(int context);
+  // Observe for an interval over more than one bin.
+  void ObserveSpread(int context, uint32_t f_lo, uint32_t f_hi);
   // A count never exceeds its context's total, which Refresh brings back
   // under kMaxTotal = 2^30 at most kRefreshEvery observations after it
   // passes it: 32 bits hold every count.

@@ -3,13 +3,16 @@
 #include "recalibration.h"
 
 #include <algorithm>
+#include <climits>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "picnic/fixed_math.h"
 
 namespace picnic {
 namespace {
-
-int64_t Clamp64(int64_t v, int64_t bound) { return std::min(std::max(v, -bound), bound); }
 
 // The first of the heaviest components (written to compile to conditional
 // moves: which one it is changes from subpixel to subpixel).
@@ -24,7 +27,39 @@ int Heaviest(const IntSubpixelMixture& m) {
   return top;
 }
 
+#if defined(__x86_64__)
+// The same with AVX2 (ErrorFeedback::UsesAvx2): the largest of the first
+// num_mixtures weights (the rest taken as INT32_MIN, below any weight:
+// |log2 weight| <= kIntMaxAbsLog2Weight), then the first slot that holds it.
+// 0 for an empty mixture, as above.
+__attribute__((target("avx2"))) int HeaviestAvx2(const IntSubpixelMixture& m) {
+  static_assert(kMaxMixtures == 16, "two vectors of eight");
+  const __m256i n = _mm256_set1_epi32(m.num_mixtures);
+  const __m256i none = _mm256_set1_epi32(INT32_MIN);
+  const __m256i first8 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i next8 = _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15);
+  const auto* w = reinterpret_cast<const __m256i*>(m.log2_weights.data());
+  const __m256i a = _mm256_blendv_epi8(none, _mm256_loadu_si256(w), _mm256_cmpgt_epi32(n, first8));
+  const __m256i b = _mm256_blendv_epi8(none, _mm256_loadu_si256(w + 1), _mm256_cmpgt_epi32(n, next8));
+  __m256i top = _mm256_max_epi32(a, b);
+  top = _mm256_max_epi32(top, _mm256_permute2x128_si256(top, top, 1));
+  top = _mm256_max_epi32(top, _mm256_shuffle_epi32(top, _MM_SHUFFLE(1, 0, 3, 2)));
+  top = _mm256_max_epi32(top, _mm256_shuffle_epi32(top, _MM_SHUFFLE(2, 3, 0, 1)));
+  const uint32_t at_a = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, top))));
+  const uint32_t at_b = static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(b, top))));
+  return __builtin_ctz(at_a | at_b << 8);
+}
+#endif
+
 }  // namespace
+
+int Recalibration::HeaviestComponent(const IntSubpixelMixture& m, bool avx2) {
+#if defined(__x86_64__)
+  if (avx2 && ErrorFeedback::UsesAvx2()) return HeaviestAvx2(m);
+#endif
+  (void)avx2;
+  return Heaviest(m);
+}
 
 int Recalibration::ScaleBucket(int32_t log2_inv_scale_q16) {
   const int b = (log2_inv_scale_q16 >> 15) + 8;
@@ -49,6 +84,10 @@ void Recalibration::Begin(int tiles, int width, int channels, const OnlineAdapta
   const bool remap = online.calibration_map, feedback = online.error_feedback;
   width_ = width;
   channels_ = channels;
+  heaviest_ = Heaviest;
+#if defined(__x86_64__)
+  if (ErrorFeedback::UsesAvx2()) heaviest_ = HeaviestAvx2;
+#endif
   remap_ = remap;
   feedback_ = feedback;
   annealed_ = online.annealed;
@@ -81,7 +120,7 @@ void Recalibration::Prepare(int tile, int x, int c, const IntSubpixelMixture& m)
   const size_t at = Cell(tile, x, c);
   const int32_t left = c > 0 ? bits_[1][at - 1] : x > 0 ? bits_[1][at - channels_] : -1;
   const int32_t up = c > 0 ? -1 : bits_[0][at];
-  const int top = Heaviest(m);
+  const int top = heaviest_(m);
   Pending& p = pending_[tile];
   const int32_t top_log2_inv_scale = m.log2_inv_scales[top];
   p.scale_factor = ErrorFeedback::ScaleFactor(top_log2_inv_scale);
@@ -94,53 +133,6 @@ void Recalibration::Prepare(int tile, int x, int c, const IntSubpixelMixture& m)
   __builtin_prefetch(&offsets_[static_cast<size_t>(c) * kContexts + p.context], 1);
   if (remap_) pit_.Prefetch(p.remap_context);
   if (feedback_) error_feedback_.PrefetchContext(c, bucket);
-}
-
-void Recalibration::ApplyPrepared(int tile, int x, int c, IntSubpixelMixture* m) {
-  const Pending& p = pending_[tile];
-  const Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
-  // |ds| <= 2^17 and |dm| <= 20 * 2^16 (kMaxScaleQ26, kMaxMeanQ26,
-  // ErrorFeedback::kMaxShiftQ16), so with the mixture's values in their
-  // ranges (picnic/mixture.h) the sums below fit 32 bits.
-  const int32_t ds = static_cast<int32_t>(-(o.log2_scale_q26 >> 10));  // Q16
-  int32_t dm = static_cast<int32_t>(o.mean_q26 >> 10);
-  if (feedback_) dm += error_feedback_.ShiftScaled(tile, x, c, p.bucket, p.scale_factor);
-  // Every slot, used or not (a fixed count vectorizes; unused slots are
-  // never read). Not clamped here: QuantizedCdf clamps every mean and log2
-  // inverse scale to the ranges of picnic/mixture.h as it builds the CDF,
-  // and clamping once gives what clamping twice did (formats 1.5-1.9).
-  for (int k = 0; k < kMaxMixtures; ++k) m->log2_inv_scales[k] += ds;
-  for (int k = 0; k < kMaxMixtures; ++k) m->means[k] += dm;
-}
-
-void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t upper, int precision) {
-  const Pending& p = pending_[tile];
-  Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
-  const int64_t total = int64_t{1} << precision;
-  const int64_t u2 = static_cast<int64_t>(lower) + upper - total;  // 2T u, in [-T, T]
-  const int64_t pr = static_cast<int64_t>(upper) - lower;           // T p, >= 1
-  // g = 12 u^2 - 1 + p^2 = (3 u2^2 + pr^2 - T^2) / T^2, in Q16 (|g| <= 3):
-  // the numerator (< 2^51 at precision 24) shifted right by 2 precision - 16.
-  const int64_t g_q16 = fixed::RoundShift64(3 * u2 * u2 + pr * pr - total * total, 2 * precision - 16);
-  // Fixed steps: rate g, i.e. (rate 2^10 g) >> 10; annealed: (2^8 g) >> k.
-  const int scale_k = StepLog2(annealed_, o.updates, kAnnealedScaleStart);
-  const int mean_k = StepLog2(annealed_, o.updates, kAnnealedMeanStart);
-  if (o.updates < kMaxUpdates) ++o.updates;
-  const int64_t scale_step = annealed_ ? (g_q16 * 256) >> scale_k : g_q16 * kScaleRate;
-  o.log2_scale_q26 = Clamp64(o.log2_scale_q26 + scale_step, kMaxScaleQ26);
-  // The mean moves by rate/1024 * 4u * scale bins; scale = 2^-L with L (the
-  // heaviest component's log2 inverse scale) taken within [-3, 3]:
-  // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30. In Q26 that is
-  // rate * u2 * Exp2NegQ30(L + 3) / 2^(10 + precision), the factor
-  // ErrorFeedback::ScaleFactor that Apply computed (annealed: 2^(k +
-  // precision) in place of 2^(10 + precision)).
-  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * int64_t{p.scale_factor}, mean_k + precision),
-                       kMaxMeanQ26);
-  // This subpixel's code length, for its right and lower neighbours' contexts.
-  const int32_t bits = precision * 65536 - fixed::Log2Q16(static_cast<uint64_t>(pr));
-  bits_[1][Cell(tile, x, c)] = std::max(bits, 0);
-  // u in Q15: u2 / 2T * 2^15 (|u2| <= T <= 2^24, so the product fits).
-  if (feedback_) error_feedback_.Learn(tile, x, c, static_cast<int32_t>(fixed::RoundShift64(u2 * 16384, precision)));
 }
 
 }  // namespace picnic

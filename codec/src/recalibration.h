@@ -34,9 +34,11 @@
 #ifndef PICNIC_CODEC_RECALIBRATION_H_
 #define PICNIC_CODEC_RECALIBRATION_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "picnic/fixed_math.h"
 #include "picnic/mixture.h"
 #include "error_feedback.h"
 #include "pit_remap.h"
@@ -138,6 +140,10 @@ class Recalibration {
   // The heaviest component's log2 inverse scale L (Q16) in half-doublings:
   // L < -3.5, [-3.5, -3), ..., [2, 2.5), L >= 2.5.
   static int ScaleBucket(int32_t log2_inv_scale_q16);
+  // The first of the mixture's heaviest components (0 for none), as Prepare
+  // finds it: with the AVX2 loop if `avx2` and this CPU has it
+  // (ErrorFeedback::UsesAvx2), else the baseline one. For tests.
+  static int HeaviestComponent(const IntSubpixelMixture& m, bool avx2);
   // From the code lengths (Q16 bits) of the left and upper neighbours
   // (negative: none).
   static int SurpriseClass(int32_t left_q16, int32_t up_q16);
@@ -155,14 +161,66 @@ class Recalibration {
     uint32_t scale_factor = 0;  // ErrorFeedback::ScaleFactor of the heaviest component's log2 inverse scale
   };
   size_t Cell(int tile, int x, int c) const { return (static_cast<size_t>(tile) * width_ + x) * channels_ + c; }
+  static int64_t Clamp64(int64_t v, int64_t bound) { return std::min(std::max(v, -bound), bound); }
   int width_ = 0, channels_ = 0, rows_ = 0;
   bool remap_ = false, feedback_ = false, annealed_ = false;
+  int (*heaviest_)(const IntSubpixelMixture& m) = nullptr;  // recalibration.cpp: Heaviest or its AVX2 form
   PitRemap pit_;
   ErrorFeedback error_feedback_;
   std::vector<Offsets> offsets_;       // [channel][context]
   std::vector<Pending> pending_;       // [tile]
   std::vector<int32_t> bits_[2];       // code lengths, Q16: [tile][x][channel], previous and current row
 };
+
+// ApplyPrepared and Update run for every subpixel: defined here, so that
+// the coding loop (tile_coder.h) inlines them. No floating point.
+
+inline void Recalibration::ApplyPrepared(int tile, int x, int c, IntSubpixelMixture* m) {
+  const Pending& p = pending_[tile];
+  const Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
+  // |ds| <= 2^17 and |dm| <= 20 * 2^16 (kMaxScaleQ26, kMaxMeanQ26,
+  // ErrorFeedback::kMaxShiftQ16), so with the mixture's values in their
+  // ranges (picnic/mixture.h) the sums below fit 32 bits.
+  const int32_t ds = static_cast<int32_t>(-(o.log2_scale_q26 >> 10));  // Q16
+  int32_t dm = static_cast<int32_t>(o.mean_q26 >> 10);
+  if (feedback_) dm += error_feedback_.ShiftScaled(tile, x, c, p.bucket, p.scale_factor);
+  // Every slot, used or not (a fixed count vectorizes; unused slots are
+  // never read). Not clamped here: QuantizedCdf clamps every mean and log2
+  // inverse scale to the ranges of picnic/mixture.h as it builds the CDF,
+  // and clamping once gives what clamping twice did (formats 1.5-1.9).
+  for (int k = 0; k < kMaxMixtures; ++k) m->log2_inv_scales[k] += ds;
+  for (int k = 0; k < kMaxMixtures; ++k) m->means[k] += dm;
+}
+
+inline void Recalibration::Update(int tile, int x, int c, uint32_t lower, uint32_t upper, int precision) {
+  const Pending& p = pending_[tile];
+  Offsets& o = offsets_[static_cast<size_t>(c) * kContexts + p.context];
+  const int64_t total = int64_t{1} << precision;
+  const int64_t u2 = static_cast<int64_t>(lower) + upper - total;  // 2T u, in [-T, T]
+  const int64_t pr = static_cast<int64_t>(upper) - lower;           // T p, >= 1
+  // g = 12 u^2 - 1 + p^2 = (3 u2^2 + pr^2 - T^2) / T^2, in Q16 (|g| <= 3):
+  // the numerator (< 2^51 at precision 24) shifted right by 2 precision - 16.
+  const int64_t g_q16 = fixed::RoundShift64(3 * u2 * u2 + pr * pr - total * total, 2 * precision - 16);
+  // Fixed steps: rate g, i.e. (rate 2^10 g) >> 10; annealed: (2^8 g) >> k.
+  const int scale_k = StepLog2(annealed_, o.updates, kAnnealedScaleStart);
+  const int mean_k = StepLog2(annealed_, o.updates, kAnnealedMeanStart);
+  if (o.updates < kMaxUpdates) ++o.updates;
+  const int64_t scale_step = annealed_ ? (g_q16 * 256) >> scale_k : g_q16 * kScaleRate;
+  o.log2_scale_q26 = Clamp64(o.log2_scale_q26 + scale_step, kMaxScaleQ26);
+  // The mean moves by rate/1024 * 4u * scale bins; scale = 2^-L with L (the
+  // heaviest component's log2 inverse scale) taken within [-3, 3]:
+  // 2^-L = Exp2NegQ30(L + 3) * 8 / 2^30. In Q26 that is
+  // rate * u2 * Exp2NegQ30(L + 3) / 2^(10 + precision), the factor
+  // ErrorFeedback::ScaleFactor that Apply computed (annealed: 2^(k +
+  // precision) in place of 2^(10 + precision)).
+  o.mean_q26 = Clamp64(o.mean_q26 + fixed::RoundShift64(kMeanRate * u2 * int64_t{p.scale_factor}, mean_k + precision),
+                       kMaxMeanQ26);
+  // This subpixel's code length, for its right and lower neighbours' contexts.
+  const int32_t bits = precision * 65536 - fixed::Log2Q16(static_cast<uint64_t>(pr));
+  bits_[1][Cell(tile, x, c)] = std::max(bits, 0);
+  // u in Q15: u2 / 2T * 2^15 (|u2| <= T <= 2^24, so the product fits).
+  if (feedback_) error_feedback_.Learn(tile, x, c, static_cast<int32_t>(fixed::RoundShift64(u2 * 16384, precision)));
+}
 
 }  // namespace picnic
 

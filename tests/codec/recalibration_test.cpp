@@ -48,6 +48,27 @@ TEST_CASE("recalibration: contexts", "[recalibration]") {
 
 // Outcomes above the predicted mean move the mean up; outcomes in the tails
 // widen the scale, outcomes at the centre narrow it.
+// The heaviest component picks the contexts; the AVX2 loop finds the same
+// one as the baseline loop, the first of equal weights, for every count.
+TEST_CASE("recalibration: the heaviest component", "[recalibration]") {
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 3000; ++trial) {
+    IntSubpixelMixture m;
+    m.num_mixtures = trial % (kMaxMixtures + 1);  // 0 .. 16
+    for (int k = 0; k < kMaxMixtures; ++k) {
+      // Few distinct values, so that ties are common; slots past
+      // num_mixtures hold larger values that must be ignored.
+      m.log2_weights[k] = k < m.num_mixtures ? static_cast<int32_t>(rng() % 5) * 65536 - (1 << 29) : (1 << 30);
+    }
+    int want = 0;
+    for (int k = 1; k < m.num_mixtures; ++k) {
+      if (m.log2_weights[k] > m.log2_weights[want]) want = k;
+    }
+    CHECK(Recalibration::HeaviestComponent(m, false) == want);
+    CHECK(Recalibration::HeaviestComponent(m, true) == want);
+  }
+}
+
 TEST_CASE("recalibration: offsets follow the coded intervals", "[recalibration]") {
   const int precision = 16;
   const uint32_t total = 1u << precision;
