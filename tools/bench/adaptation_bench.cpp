@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_inputs.h"
 #include "picnic/engine.h"
 #include "picnic/image_io.h"
 #include "picnic/picnic.h"
@@ -78,18 +79,7 @@ int main(int argc, char** argv) {
       return 2;
     } else inputs.push_back(a);
   }
-  std::vector<std::string> files;
-  for (const auto& in : inputs) {
-    if (std::filesystem::is_directory(in)) {
-      for (const auto& e : std::filesystem::directory_iterator(in)) {
-        const std::string ext = e.path().extension().string();
-        if (ext == ".png" || ext == ".ppm" || ext == ".pgm") files.push_back(e.path().string());
-      }
-    } else {
-      files.push_back(in);
-    }
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::string> files = BenchImageFiles(inputs);
   if (files.empty()) {
     std::fprintf(stderr, "adaptation_bench: no images\n");
     return 2;
