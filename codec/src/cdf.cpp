@@ -261,6 +261,7 @@ Status QuantizedCdf::InitInt(const IntSubpixelMixture& m) {
     ++num_mixtures_;
   }
   // The largest component has weight exactly 2^24, so the sum is never 0.
+  int_weight_reciprocal_ = ~uint64_t{0} / int_weight_sum_;
   return Status::Ok();
 }
 
@@ -270,7 +271,7 @@ uint32_t QuantizedCdf::IntMixtureF(int v) const {
   uint64_t s = 0;                          // < 16 * 2^24 * 2^31 = 2^59
   for (int k = 0; k < num_mixtures_; ++k)
     s += int_weights_[k] * fixed::SigmoidQ31(int_components_[k].T(edge));
-  return static_cast<uint32_t>(s / int_weight_sum_);
+  return static_cast<uint32_t>(DivideByReciprocal(s, int_weight_sum_, int_weight_reciprocal_));
 }
 
 uint32_t QuantizedCdf::IntMixtureAt(int v) const {

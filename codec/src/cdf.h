@@ -15,6 +15,17 @@ namespace picnic {
 
 constexpr int kCdfSize = kNumSymbols + 1;
 
+// floor(n / d) for n < 2^59 and d >= 1, given reciprocal = floor((2^64 - 1)
+// / d): a multiplication in place of a division (which takes 10 to 90
+// cycles, depending on the CPU, on the decoder's search path). Exact:
+// reciprocal >= 2^64 / d - 1, so n * reciprocal / 2^64 lies within n / 2^64
+// < 1/32 below n / d, and the estimate is floor(n / d) or one less.
+inline uint64_t DivideByReciprocal(uint64_t n, uint64_t d, uint64_t reciprocal) {
+  uint64_t q = static_cast<uint64_t>((static_cast<unsigned __int128>(n) * reciprocal) >> 64);
+  q += n - q * d >= d;
+  return q;
+}
+
 // A distribution's quantized CDF: cdf(0) = 0, cdf(256) = 2^precision, every
 // symbol at least one count (a "leaky" quantizer, as in constriction: no
 // value is ever impossible, however confident the model).
@@ -94,6 +105,7 @@ class QuantizedCdf {
   mutable uint32_t raw_f_[kRawSlots];
   uint64_t int_weights_[kMaxMixtures];  // Q24, components with weight 0 dropped
   uint64_t int_weight_sum_ = 0;
+  uint64_t int_weight_reciprocal_ = 0;  // floor((2^64 - 1) / int_weight_sum_), DivideByReciprocal
   int32_t int_log2_inv_scales_[kMaxMixtures];  // Q16, for Guess
   IntLogistic int_components_[kMaxMixtures];
   uint32_t table_[kNumSymbols + 1];

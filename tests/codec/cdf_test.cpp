@@ -1,5 +1,6 @@
 #include "cdf.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -47,6 +48,30 @@ double KlBits(const double* p, const uint32_t* cdf) {
     if (p[s] > 0) kl += p[s] * std::log2(p[s] / ((cdf[s + 1] - cdf[s]) / total));
   }
   return kl;
+}
+
+// The exact engine's CDF divides by the mixture's weight sum with a
+// multiplication (DivideByReciprocal): it must give every quotient exactly,
+// for every numerator below 2^59 (the CDF's sums) and every divisor.
+TEST_CASE("cdf: division by a reciprocal is exact", "[cdf]") {
+  std::mt19937_64 rng(17);
+  const uint64_t kMaxN = (uint64_t{1} << 59) - 1;
+  int checked = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    const int bits = 1 + static_cast<int>(rng() % 40);  // divisors 1 .. 2^40
+    const uint64_t d = std::max<uint64_t>(1, rng() >> (64 - bits));
+    const uint64_t reciprocal = ~uint64_t{0} / d;
+    const uint64_t k = rng() % (kMaxN / d + 1);
+    for (uint64_t n : {uint64_t{0}, d - 1, d, k * d, k * d - (k > 0), k * d + d - 1, kMaxN, rng() & kMaxN,
+                       (rng() >> 40) & kMaxN}) {
+      if (n > kMaxN) continue;
+      CHECK(DivideByReciprocal(n, d, reciprocal) == n / d);
+      ++checked;
+    }
+  }
+  for (uint64_t d : {uint64_t{1}, uint64_t{3}, uint64_t{1} << 24, (uint64_t{1} << 24) + 1, uint64_t{16} << 24})
+    for (uint64_t n = kMaxN - 1000; n <= kMaxN; ++n) CHECK(DivideByReciprocal(n, d, ~uint64_t{0} / d) == n / d);
+  CHECK(checked > 150000);
 }
 
 TEST_CASE("cdf: logistic CDFs stay valid over extreme scales and means", "[cdf]") {
