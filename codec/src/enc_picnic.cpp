@@ -169,6 +169,23 @@ Status CheckImage(const Image& image, const EncodeOptions& options) {
   return Status::Ok();
 }
 
+// The centred quarter of `image`: half its width and height, pixels only
+// (effort 2's orientation sample).
+Image CentredQuarter(const Image& image) {
+  Image q;
+  q.layout = image.layout;
+  q.width = image.width / 2;
+  q.height = image.height / 2;
+  const size_t n = static_cast<size_t>(image.channels());
+  const int x0 = (image.width - q.width) / 2, y0 = (image.height - q.height) / 2;
+  q.pixels.resize(q.num_subpixels());
+  for (int y = 0; y < q.height; ++y) {
+    const uint8_t* from = &image.pixels[(static_cast<size_t>(y0 + y) * image.width + x0) * n];
+    std::copy(from, from + static_cast<size_t>(q.width) * n, &q.pixels[static_cast<size_t>(y) * q.width * n]);
+  }
+  return q;
+}
+
 // Codes `image`, which is `original` in `orientation` (orientation.h), or
 // the image that replicates (rep; Encode checked `original`).
 // *map_gain_q16 (when given): what the calibration map saved over every
@@ -264,7 +281,7 @@ Result<std::vector<uint8_t>> EncodeImpl(const Image& original, const Image& imag
   // studies nothing (one that does not adapt) costs no pass: one pixel
   // tells.
   double study_share = 0.0;
-  if (options.effort >= 2) {
+  if (options.effort >= kStudyEffort) {
     std::vector<int64_t> stats;
     std::mutex mu;
     auto study_batch = [&](ProbabilityModel& m, uint64_t b) -> Status {
@@ -431,21 +448,23 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     // saves. The encoder knows exactly what it saved (EncodeCoder), and
     // codes the image again without it where it saved nothing: the map
     // never makes a file larger, and costs a second pass only there.
-    auto encode = [&](const EncodeOptions& o, int orientation) -> Result<std::vector<uint8_t>> {
-      const Image turned = orientation == 0 ? Image{} : Orient(image, orientation);
-      const Image& oriented = orientation == 0 ? image : turned;
+    auto encode_image = [&](const Image& source, const EncodeOptions& o,
+                            int orientation) -> Result<std::vector<uint8_t>> {
+      const Image turned = orientation == 0 ? Image{} : Orient(source, orientation);
+      const Image& oriented = orientation == 0 ? source : turned;
       const Replication rep = o.choose_tile_modes ? FindReplication(oriented) : Replication{};
       const Image reduced = rep.none() ? Image{} : Reduce(oriented, rep);
       const Image& coded = rep.none() ? oriented : reduced;
       int64_t gain = 0;
-      PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, EncodeImpl(image, coded, orientation, rep, o, &gain));
+      PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, EncodeImpl(source, coded, orientation, rep, o, &gain));
       if (gain >= 0 || !o.recalibrate || !o.calibration_map) return bytes;
       EncodeOptions without = o;
       without.calibration_map = false;
       without.progress = nullptr;
-      PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> plain, EncodeImpl(image, coded, orientation, rep, without));
+      PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> plain, EncodeImpl(source, coded, orientation, rep, without));
       return plain.size() <= bytes.size() ? std::move(plain) : std::move(bytes);
     };
+    auto encode = [&](const EncodeOptions& o, int orientation) { return encode_image(image, o, orientation); };
     // Progress from `from` to `to` of the whole.
     auto part = [&options](double from, double to) -> ProgressFn {
       if (!options.progress) return nullptr;
@@ -459,6 +478,28 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     int orientation = options.orientation == kAutoOrientation ? 0 : options.orientation;
     std::vector<uint8_t> plain_best;  // effort 1 in `orientation`, once searched
     double done = 0.0;
+    // Effort 2 (the default) chooses the orientation on a sample: the
+    // image's centred quarter (half its width and height) coded in each of
+    // the eight orientations as effort 1, about 2.4 times effort 1's time
+    // in all (README, Orientation). Images smaller than
+    // kMinSampledOrientationSide on a side are coded as given.
+    if (options.orientation == kAutoOrientation && options.effort == kSampledOrientationEffort &&
+        image.width >= kMinSampledOrientationSide && image.height >= kMinSampledOrientationSide) {
+      constexpr double kSampleShare = 0.7;
+      const Image sample = CentredQuarter(image);
+      EncodeOptions plain = options;
+      plain.effort = 1;
+      size_t smallest = 0;
+      for (int o = 0; o < kNumOrientations; ++o) {
+        plain.progress = part(kSampleShare * o / kNumOrientations, kSampleShare * (o + 1) / kNumOrientations);
+        PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, encode_image(sample, plain, o));
+        if (o == 0 || bytes.size() < smallest) {
+          smallest = bytes.size();
+          orientation = o;
+        }
+      }
+      done = kSampleShare;
+    }
     if (search) {
       constexpr double kSearchShare = 0.8;
       EncodeOptions plain = options;
@@ -480,7 +521,7 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     };
     EncodeOptions rest = options;
     rest.progress = part(done, 1.0);
-    bool offsets_may_not_pay = options.effort >= 2 && options.recalibrate;
+    bool offsets_may_not_pay = options.effort >= kStudyEffort && options.recalibrate;
     if (offsets_may_not_pay) {
       const ModelProvider provider = options.provider ? options.provider : BuiltinModelProvider();
       PICNIC_ASSIGN_OR_RETURN(std::unique_ptr<ProbabilityModel> probe, provider(options.model, 0));

@@ -56,9 +56,9 @@ expect_rc 0 "$PICNIC" decompress packed/*.pnc -o unpacked/
 expect_rc 0 "$PICNIC" compare gen/graya_gradient_50x31.png unpacked/graya_gradient_50x31.png
 expect_rc 0 "$PICNIC" compare x.ppm unpacked/x.png
 
-# Effort: 2 and 3 fit the model to the image first (format 1.2 when the fit
-# pays: noise, where the photo model's scales are far too narrow) and keep
-# that file only if it beats effort 1's. By default the coder also
+# Effort: 3 fits the model to the image first (format 1.2 when the fit
+# pays: noise, where the photo model's scales are far too narrow) and keeps
+# that file only if it beats effort 1's; 2 codes an image this small as 1. By default the coder also
 # recalibrates the model online (format 1.5, a flag), which widens the
 # scales on noise by itself; --no-recalibrate codes without it. Out of range
 # is a usage error.
@@ -69,12 +69,13 @@ for r in "" --no-recalibrate; do
     expect_rc 0 "$PICNIC" compare gen/rgb_noise_63x65.png "noise${r}_e$e.png"
   done
 done
-expect_rc 0 "$PICNIC" info noise--no-recalibrate_e2.pnc
-stdout_has "format 1.2"
+cmp noise_e1.pnc noise_e2.pnc || fail "-e 2 coded a 63x65 image otherwise than -e 1"
+expect_rc 0 "$PICNIC" info noise--no-recalibrate_e3.pnc
+grep -qE "format 1\.(2|9)" "$WORK/stdout" || fail "-e 3 file: not format 1.2 (or 1.9, turned)"
 stdout_has "model fitted to the image"
 ! grep -qF "recalibrated" "$WORK/stdout" || fail "a --no-recalibrate file says it is recalibrated"
-[[ $(stat -c %s noise--no-recalibrate_e2.pnc) -lt $(stat -c %s noise--no-recalibrate_e1.pnc) ]] ||
-  fail "-e 2 did not shrink noise"
+[[ $(stat -c %s noise--no-recalibrate_e3.pnc) -lt $(stat -c %s noise--no-recalibrate_e1.pnc) ]] ||
+  fail "-e 3 did not shrink noise"
 expect_rc 0 "$PICNIC" info noise_e1.pnc
 stdout_has "recalibrated online"
 stdout_has "with error feedback (1.7)"
@@ -91,16 +92,23 @@ for e in 2 3; do
   [[ $(stat -c %s "noise_e$e.pnc") -le $(stat -c %s noise_e1.pnc) ]] || fail "-e $e is larger than -e 1"
 done
 # -e 3 also codes the image in each of its eight orientations (format 1.9)
-# and keeps the smallest: decoded in separate processes on 1 and 3 threads.
+# and keeps the smallest; -e 2 (the default) chooses one from the image's
+# centred quarter where the image is at least 128 pixels on each side (the
+# 200x150 one). Every effort's file decoded in separate processes on 1 and
+# 3 threads.
 turned=0
 for img in rgb_scene_200x150 rgb_noise_63x65 gray_scene_131x97; do
-  expect_rc 0 "$PICNIC" compress -e 1 "gen/$img.png" -o "$img.e1.pnc"
-  expect_rc 0 "$PICNIC" compress -e 3 "gen/$img.png" -o "$img.e3.pnc"
-  [[ $(stat -c %s "$img.e3.pnc") -le $(stat -c %s "$img.e1.pnc") ]] || fail "$img: -e 3 is larger than -e 1"
-  for j in 1 3; do
-    expect_rc 0 "$PICNIC" decompress -j $j "$img.e3.pnc" -o "$img.e3.j$j.png"
-    expect_rc 0 "$PICNIC" compare "gen/$img.png" "$img.e3.j$j.png"
+  for e in 1 2 3; do
+    expect_rc 0 "$PICNIC" compress -e $e "gen/$img.png" -o "$img.e$e.pnc"
+    for j in 1 3; do
+      expect_rc 0 "$PICNIC" decompress -j $j "$img.e$e.pnc" -o "$img.e$e.j$j.png"
+      expect_rc 0 "$PICNIC" compare "gen/$img.png" "$img.e$e.j$j.png"
+    done
   done
+  [[ $(stat -c %s "$img.e3.pnc") -le $(stat -c %s "$img.e1.pnc") ]] || fail "$img: -e 3 is larger than -e 1"
+  if [[ $img != rgb_scene_200x150 ]]; then
+    cmp "$img.e1.pnc" "$img.e2.pnc" || fail "$img: -e 2 coded an image under 128 pixels a side otherwise than -e 1"
+  fi
   expect_rc 0 "$PICNIC" info "$img.e3.pnc"
   if grep -qF "(orientation " "$WORK/stdout"; then
     turned=$((turned + 1))

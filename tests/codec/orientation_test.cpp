@@ -154,7 +154,8 @@ TEST_CASE("orientation: effort 3 keeps the smallest of the eight", "[orientation
     CHECK(std::is_sorted(progress.begin(), progress.end()));
     CHECK(progress.front() >= 0.0);
     CHECK(progress.back() == Approx(1.0));
-    // Below the highest effort the image is coded as given.
+    // Effort 2 samples only images of kMinSampledOrientationSide pixels a
+    // side; this one is coded as given, as at effort 1.
     opt.effort = 2;
     bytes = Encode(img, opt);
     REQUIRE(bytes.ok());
@@ -162,6 +163,77 @@ TEST_CASE("orientation: effort 3 keeps the smallest of the eight", "[orientation
     REQUIRE(info.ok());
     CHECK(info->orientation == 0);
   }
+}
+
+// Effort 2 (the default) codes the image's centred quarter (half its width
+// and height) in each orientation and codes the whole image in the one
+// whose quarter came out smallest (the first of equals).
+TEST_CASE("orientation: effort 2 keeps the orientation whose centred quarter codes smallest", "[orientation]") {
+  bool turned = false;  // a choice other than as given, or the test shows little
+  for (ChannelLayout layout : {ChannelLayout::kGray, ChannelLayout::kRgb}) {
+    INFO("layout " << int(layout));
+    // Flat on the left, noise from x = 90: in the centred quarter (x from
+    // 40 to 120) the noise starts 50 pixels in, so mirrored left to right it
+    // fills one 32-pixel tile column instead of straddling two.
+    Image img = MakeImage(kMinSampledOrientationSide + 32, kMinSampledOrientationSide + 8, layout);
+    std::mt19937 rng(9);
+    for (int y = 0; y < img.height; ++y)
+      for (int x = 0; x < img.width; ++x)
+        for (int c = 0; c < img.channels(); ++c)
+          img.at(y, x, c) = static_cast<uint8_t>(x < 90 ? 100 + 20 * c : rng() % 256);
+    Image quarter = MakeImage(img.width / 2, img.height / 2, layout);
+    const int x0 = (img.width - quarter.width) / 2, y0 = (img.height - quarter.height) / 2;
+    for (int y = 0; y < quarter.height; ++y)
+      for (int x = 0; x < quarter.width; ++x)
+        for (int c = 0; c < img.channels(); ++c) quarter.at(y, x, c) = img.at(y0 + y, x0 + x, c);
+    EncodeOptions opt;
+    opt.tile_size = 32;
+    opt.effort = 1;
+    size_t smallest = SIZE_MAX;
+    int best = -1;
+    std::vector<size_t> whole;
+    for (int o = 0; o < kNumOrientations; ++o) {
+      opt.orientation = o;
+      auto q = Encode(quarter, opt);
+      REQUIRE(q.ok());
+      if (q->size() < smallest) {
+        smallest = q->size();
+        best = o;
+      }
+      auto w = Encode(img, opt);
+      REQUIRE(w.ok());
+      whole.push_back(w->size());
+    }
+    opt.orientation = kAutoOrientation;
+    opt.effort = 2;
+    std::vector<double> progress;
+    opt.progress = [&progress](double f) { progress.push_back(f); };
+    auto bytes = Encode(img, opt);
+    REQUIRE(bytes.ok());
+    auto info = ReadFileInfo(bytes->data(), bytes->size());
+    REQUIRE(info.ok());
+    CHECK(info->orientation == best);
+    CHECK(bytes->size() == whole[best]);
+    turned = turned || best != 0;
+    auto dec = Decode(bytes->data(), bytes->size(), {});
+    REQUIRE(dec.ok());
+    CHECK(dec->pixels == img.pixels);
+    REQUIRE(!progress.empty());
+    CHECK(std::is_sorted(progress.begin(), progress.end()));
+    CHECK(progress.back() == Approx(1.0));
+    // One pixel narrower than the limit: coded as given.
+    Image narrow = MakeImage(kMinSampledOrientationSide - 1, img.height, layout);
+    for (int y = 0; y < narrow.height; ++y)
+      for (int x = 0; x < narrow.width; ++x)
+        for (int c = 0; c < img.channels(); ++c) narrow.at(y, x, c) = img.at(y, x, c);
+    opt.progress = nullptr;
+    bytes = Encode(narrow, opt);
+    REQUIRE(bytes.ok());
+    info = ReadFileInfo(bytes->data(), bytes->size());
+    REQUIRE(info.ok());
+    CHECK(info->orientation == 0);
+  }
+  CHECK(turned);
 }
 
 TEST_CASE("orientation: an orientation outside 0-7 is refused", "[orientation]") {

@@ -200,8 +200,9 @@ TEST_CASE("picnic: progress is reported per batch and ends at 1", "[picnic]") {
   opt.choose_tile_modes = false;  // the model path (tile modes: tile_modes_test.cpp)
   opt.tile_size = 20;
   opt.tiles_per_batch = 3;  // 10 tiles: batches of 3, 3, 3, 1
-  // Effort 2, but the histogram model does not adapt: no study pass, so one
-  // report per coded batch, and the same file as effort 1.
+  // Effort 2 on an image under kMinSampledOrientationSide pixels high: no
+  // orientation sample, so one report per coded batch, and the same file as
+  // effort 1.
   opt.effort = 2;
   opt.progress = [&](double f) { seen.push_back(f); };
   auto bytes = Encode(img, opt);

@@ -197,7 +197,7 @@ TEST_CASE("engine: the encoder's row-at-once predictions equal the decoder's", "
   }
 }
 
-// Per-image adaptation (effort 2, 3): the parameters the encoder fits are
+// Per-image adaptation (effort 3): the parameters the encoder fits are
 // stored (format 1.2) and every kernel path decodes with them. On colour
 // noise the photo model predicts far too narrow scales, so the fit must
 // widen them and the file must shrink; a smooth gray image with alpha gains
@@ -237,8 +237,10 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
       CHECK(seen.back() == Approx(1.0));
       for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
       const uint64_t batches = (info->num_tiles + info->tiles_per_batch - 1) / info->tiles_per_batch;
-      CHECK(seen.size() == (effort == 3 ? 8 + 2 : effort == 2 ? 2 : 1) * batches);
-      CHECK((info->model_params_bytes > 0) == (noise && effort > 1));
+      // Effort 2 studies nothing and chooses orientations only on images of
+      // at least kMinSampledOrientationSide pixels a side: these code as at 1.
+      CHECK(seen.size() == (effort == 3 ? 8 + 2 : 1) * batches);
+      CHECK((info->model_params_bytes > 0) == (noise && effort == 3));
       for (KernelPath p : engine_test::DecodeKernelPaths()) {
         INFO("path " << KernelPathName(p));
         DecodeOptions d;
@@ -248,12 +250,11 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
         CHECK(back->pixels == img.pixels);
       }
     }
+    CHECK(sizes[1] == sizes[0]);
     if (noise) {
-      CHECK(sizes[1] < sizes[0]);
       CHECK(sizes[2] < sizes[0]);
     } else {
       // No offsets; effort 3 may find a better orientation.
-      CHECK(sizes[1] == sizes[0]);
       CHECK(sizes[2] <= sizes[0]);
     }
   }
@@ -281,8 +282,8 @@ TEST_CASE("engine: per-image adaptation is stored, decodes everywhere, and pays 
 // default with the engine, stored as a flag, decoded bit-exactly by every
 // kernel path and thread count. On colour noise the photo model predicts far
 // too narrow scales, which recalibration must widen: the file shrinks.
-// Efforts 2 and 3 keep the per-image offsets only where they still pay, so
-// they are never larger than effort 1.
+// Effort 3 keeps the per-image offsets only where they still pay, so it is
+// never larger than effort 1 (effort 2 codes images this small as effort 1).
 TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays on noise", "[engine]") {
   const IntWeights w = ShippedWeights("photo");
   for (const Image& img : {engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 41),
@@ -323,7 +324,7 @@ TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays 
       CHECK(seen.back() == Approx(1.0));
       for (size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] >= seen[i - 1]);
       // Every path at effort 1; efforts 2 and 3 change only the stored
-      // parameters, so the best path decodes them.
+      // parameters and the orientation, so the best path decodes them.
       const std::vector<KernelPath> paths =
           effort == 1 ? engine_test::DecodeKernelPaths() : std::vector<KernelPath>{AvailableKernelPaths().back()};
       for (KernelPath p : paths) {
@@ -338,7 +339,7 @@ TEST_CASE("engine: online recalibration is stored, decodes everywhere, and pays 
         }
       }
     }
-    CHECK(sizes[1] <= sizes[0]);
+    CHECK(sizes[1] == sizes[0]);
     CHECK(sizes[2] <= sizes[0]);
     if (img.width == 96) CHECK(sizes[0] < plain->size());
     // The calibration map never makes a file larger: where it saved
@@ -371,7 +372,7 @@ TEST_CASE("engine: no per-image parameters in a file without model tiles", "[eng
   EncodeOptions opt;
   opt.model = w.name;
   opt.provider = EngineModelProvider(nullptr);
-  opt.effort = 2;
+  opt.effort = 3;
   // Model tiles only: the study's offsets pay, so they are stored.
   opt.choose_tile_modes = false;
   auto model_only = Encode(img, opt);

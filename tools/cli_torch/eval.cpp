@@ -81,10 +81,10 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
                                                "no images (.png, .ppm, .pgm) found"));
   }
 
-  // -e 2, 3: the integer weights fit the parameters, so they must come from
+  // -e 3: the integer weights fit the parameters, so they must come from
   // these float weights.
   std::string int_weights;
-  if (opt.effort > 1) {
+  if (opt.effort >= picnic::kStudyEffort) {
     auto int_path = picnic::FindIntWeights(opt.model);
     if (!int_path.ok()) {
       return ReportError(ctx, "", picnic::Status(picnic::StatusCode::kModelNotFound,
@@ -193,7 +193,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     j["seconds"] = seconds;
     j["threads"] = picnic::ResolveThreads(opt.threads);
     j["effort"] = opt.effort;
-    if (opt.effort > 1) {
+    if (opt.effort >= picnic::kStudyEffort) {
       j["integer_weights"] = int_weights;
       j["adapted_images"] = adapted;
       j["model_params_bytes"] = params_bytes;  // not in nll_bits
@@ -230,7 +230,7 @@ void RunEval(const EvalOptions& opt, CliContext& ctx) {
     }
     std::printf("total: %.4f bits/subpixel (NLL) over %zu image%s, %" PRId64 " subpixels, %.1f s\n",
                 bpsp, rows.size(), rows.size() == 1 ? "" : "s", subpixels, seconds);
-    if (opt.effort > 1) {
+    if (opt.effort >= picnic::kStudyEffort) {
       std::printf("effort %d: %zu of %zu image%s with per-image parameters (%zu bytes in all, not in the NLL), "
                   "fitted by %s as compress --model-only -e %d fits them\n",
                   opt.effort, adapted, rows.size(), rows.size() == 1 ? "" : "s", params_bytes, int_weights.c_str(),
@@ -275,8 +275,8 @@ void AddEvalCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("NAME|PATH")
       ->capture_default_str();
   cmd->add_option("-e,--effort", opt->effort,
-                  "1: the model as it is; 2, 3: with the per-image parameters compress --model-only "
-                  "--no-recalibrate -e N stores for each image (fitted by the exact engine: needs the "
+                  "1, 2: the model as it is; 3: with the per-image parameters compress --model-only "
+                  "--no-recalibrate -e 3 stores for each image (fitted by the exact engine: needs the "
                   "model's integer weights, NAME.pnq). Online recalibration is the coder's, not the "
                   "model's: no NLL includes it")
       ->type_name("N")

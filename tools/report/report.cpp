@@ -161,10 +161,14 @@ void RunReport(const ReportOptions& opt, CliContext& ctx) {
                            (opt.no_calibration_map ? "" : ", with the calibration map of 1.6") +
                            (opt.no_error_feedback ? "" : ", with the error feedback of 1.7") +
                            "), which no NLL includes: they can be smaller than the NLL");
-      if (weights && opt.effort > 1)
+      if (weights && opt.effort >= picnic::kStudyEffort)
         rc.notes.push_back("effort " + std::to_string(opt.effort) +
                            ": files carry per-image parameters where they pay; the NLL is the float model's "
-                           "with each file's own parameters");
+                           "with each file's own parameters, over the image turned as each file coded it");
+      else if (weights && opt.effort >= picnic::kSampledOrientationEffort)
+        rc.notes.push_back("effort " + std::to_string(opt.effort) +
+                           ": files may code their image turned (transposed, mirrored); the NLL is over the "
+                           "image turned as each file coded it");
     }
   }
 
@@ -274,7 +278,7 @@ void AddReportCommand(CLI::App& app, CliContext& ctx) {
       ->type_name("NAME|PATH")
       ->capture_default_str();
   cmd->add_option("-e,--effort", opt->effort,
-                  "Encoder effort, as compress -e (2, 3: per-image parameters fitted by the exact engine)")
+                  "Encoder effort, as compress -e (2: orientation chosen on a sample; 3: every orientation, and per-image parameters fitted by the exact engine)")
       ->type_name("N")
       ->check(CLI::Range(picnic::kMinEffort, picnic::kMaxEffort))
       ->capture_default_str();

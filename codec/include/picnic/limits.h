@@ -34,13 +34,20 @@ constexpr uint64_t kDefaultMaxPixels = uint64_t{1} << 28;  // 268 Mpixel
 // Encoder effort (EncodeOptions::effort, compress -e).
 constexpr int kMinEffort = 1;
 constexpr int kMaxEffort = 3;
-// 1 by default: the model with online recalibration (EncodeOptions::
-// recalibrate), encoding in about the decode time. 2 and 3 also fit
-// per-image offsets on a sample (3 on every tile, more finely) and, since
-// recalibration corrects much of the same error, code the image a second
-// time without them and keep the smaller file: about 2.3x (2) and 3.5x (3)
-// the encode time of 1 for a few hundredths of a percent (README, Results).
-constexpr int kDefaultEffort = 1;
+// 1: the model with online recalibration (EncodeOptions::recalibrate),
+// the image coded as given, encoding in about the decode time. 2, the
+// default: first chooses the orientation (EncodeOptions::orientation) by
+// coding the image's centred quarter in each of the eight, when the image
+// is at least kMinSampledOrientationSide on each side (about 2.4x effort 1's
+// encode time; README, Orientation). 3: codes the whole
+// image in all eight, then fits per-image offsets to the model on every
+// tile (ProbabilityModel::Study) and, since recalibration corrects much of
+// the same error, keeps them only if the file is smaller: about ten times
+// effort 1's encode time (README, Results). Decoding is no slower at any.
+constexpr int kDefaultEffort = 2;
+constexpr int kSampledOrientationEffort = 2;
+constexpr int kMinSampledOrientationSide = 128;
+constexpr int kStudyEffort = 3;
 
 // The one test and message for a CDF precision, wherever one comes from
 // (options, a file, the CDF builder); each caller picks its status code.

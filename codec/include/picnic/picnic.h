@@ -42,16 +42,19 @@ struct EncodeOptions {
   int cdf_precision = kDefaultCdfPrecision;
   int tiles_per_batch = 0;          // 0: let the codec choose; <= kMaxTilesPerBatch
   int threads = 0;                  // batches coded in parallel; 0: all cores
-  // 1: code with the model as it is; 2, 3: first fit the model to the image
-  // (ProbabilityModel::Study), 3 more thoroughly, at the cost of one more
-  // pass over the image. Models that cannot adapt code as with 1. 3 also
-  // tries every orientation (below, when it is kAutoOrientation).
+  // 1: code the image as given; 2 (the default): first choose its
+  // orientation (below, when it is kAutoOrientation) from its centred
+  // quarter coded in all eight; 3: code the whole image in all eight, then
+  // fit the model to the image (ProbabilityModel::Study) at the cost of
+  // more passes over it (models that cannot adapt skip that). picnic/limits.h.
   int effort = kDefaultEffort;
   // The orientation the image is coded in (format 1.9): the model predicts
   // each pixel from those above and to its left, so the image transposed or
   // mirrored can code smaller; the decoder turns it back. kAutoOrientation:
-  // effort 3 codes all eight and keeps the smallest, lower efforts code the
-  // image as given; 0-7: that one (bit 2 transposes, then bit 0 mirrors left
+  // effort 3 codes all eight and keeps the smallest, effort 2 keeps the one
+  // whose centred quarter codes smallest (images at least
+  // kMinSampledOrientationSide on each side), effort 1 codes the image as
+  // given; 0-7: that one (bit 2 transposes, then bit 0 mirrors left
   // to right and bit 1 top to bottom). A file in an orientation other than 0
   // cannot be read by picnic before 0.7.
   int orientation = kAutoOrientation;

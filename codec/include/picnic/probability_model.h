@@ -84,7 +84,7 @@ class PICNIC_EXPORT ProbabilityModel {
   // ---- Per-image adaptation (optional) ----
   // The encoder may fit a few parameters of the model to the image and store
   // them in the file (format 1.2); the decoder hands them back. With effort
-  // >= 2 the encoder first calls Study on every batch (on as many model
+  // >= kStudyEffort (3) the encoder first calls Study on every batch (on as many model
   // instances as threads), adds the returned statistics up element by
   // element, asks one instance to ChooseAdaptation from the sum, and calls
   // Adapt with the result on every instance that codes. The defaults study

@@ -157,7 +157,8 @@ class PICNIC_EXPORT EngineModel : public ProbabilityModel {
   Status Observe(int y, int x, int c, const std::vector<int>& tile_ids, const uint8_t* values) override;
   // Per-image adaptation: per colour channel, an offset to every component's
   // log2 inverse scale and mean, chosen from a sample of the image's pixels
-  // (effort 2: 1 in 16, effort 3: 1 in 4 and a finer search); engine/src/adaptation.h.
+  // (effort 2: 1 in 16, effort 3: 1 in 4 and a finer search; the codec
+  // studies at effort 3 only, picnic/limits.h); engine/src/adaptation.h.
   Result<std::vector<int64_t>> Study(const std::vector<TileRect>& rects, const Image& image, int effort) override;
   Result<std::vector<uint8_t>> ChooseAdaptation(const std::vector<int64_t>& stats, int effort) override;
   Status Adapt(const std::vector<uint8_t>& params) override;
