@@ -480,7 +480,7 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     double done = 0.0;
     // Effort 2 (the default) chooses the orientation on a sample: the
     // image's centred quarter (half its width and height) coded in each of
-    // the eight orientations as effort 1, about 2.4 times effort 1's time
+    // the eight orientations as effort 1, about 2.6 times effort 1's time
     // in all (README, Orientation). Images smaller than
     // kMinSampledOrientationSide on a side are coded as given.
     if (options.orientation == kAutoOrientation && options.effort == kSampledOrientationEffort &&

@@ -64,7 +64,7 @@ void PitRemap::ObserveSpread(int context, uint32_t f_lo, uint32_t f_hi) {
     c[b] += static_cast<uint32_t>(share);
     s.total += share;
   }
-  if (++s.since_refresh >= kRefreshEvery) Refresh(context);
+  Counted(context);
 }
 
 }  // namespace picnic

@@ -97,9 +97,8 @@ class PitRemap {
     const int first = Bin(f_lo);
     if (f_hi > f_lo && Bin(f_hi - 1) != first) return ObserveSpread(context, f_lo, f_hi);
     counts_[static_cast<size_t>(context) * kBins + first] += kObservationWeight;
-    Context& s = contexts_[context];
-    s.total += kObservationWeight;
-    if (++s.since_refresh >= kRefreshEvery) Refresh(context);
+    contexts_[context].total += kObservationWeight;
+    Counted(context);
   }
   // Asks the CPU to fetch a context's knots and counts (no effect on any
   // value; Recalibration::Prepare).
@@ -119,6 +118,11 @@ class PitRemap {
     int since_refresh = 0;
   };
   void Refresh(int context);
+  // After an observation's weight is added to a context's counts and total:
+  // the knots are recomputed every kRefreshEvery observations.
+  void Counted(int context) {
+    if (++contexts_[context].since_refresh >= kRefreshEvery) Refresh(context);
+  }
   // Observe for an interval over more than one bin.
   void ObserveSpread(int context, uint32_t f_lo, uint32_t f_hi);
   // A count never exceeds its context's total, which Refresh brings back

@@ -90,7 +90,7 @@ void AddCompressCommand(CLI::App& app, CliContext& ctx) {
                   "1: code the image as given with the model (recalibrated online unless --no-recalibrate), "
                   "fastest; 2: first choose which of its 8 orientations (transposed, mirrored) to code "
                   "it in, from its centred quarter coded in each (images at least 128 pixels on each "
-                  "side; about 2.4x effort 1's encoding time); 3: code the whole image in all 8 and keep "
+                  "side; about 2.6x effort 1's encoding time); 3: code the whole image in all 8 and keep "
                   "the smallest (about 10x effort 1's time), then fit offsets to the model's predicted "
                   "scales (per channel and sharpness) and means on every tile, store them in the file "
                   "(50 bytes) and keep them only if the file gets smaller (with recalibration they "

@@ -38,7 +38,7 @@ constexpr int kMaxEffort = 3;
 // the image coded as given, encoding in about the decode time. 2, the
 // default: first chooses the orientation (EncodeOptions::orientation) by
 // coding the image's centred quarter in each of the eight, when the image
-// is at least kMinSampledOrientationSide on each side (about 2.4x effort 1's
+// is at least kMinSampledOrientationSide on each side (about 2.6x effort 1's
 // encode time; README, Orientation). 3: codes the whole
 // image in all eight, then fits per-image offsets to the model on every
 // tile (ProbabilityModel::Study) and, since recalibration corrects much of
