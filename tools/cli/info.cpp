@@ -73,7 +73,7 @@ void PrintPnc(const std::string& path, const picnic::FileInfo& info, bool tsv) {
   const int coded_width = transposed ? info.height : info.width;
   const int coded_height = transposed ? info.width : info.height;
   if (info.orientation != 0) {
-    std::printf("  coded %s (orientation %d, format 1.9; compress -e 3 chooses it), %dx%d\n",
+    std::printf("  coded %s (orientation %d, format 1.9; compress -e 2 and -e 3 choose it), %dx%d\n",
                 OrientationName(info.orientation), info.orientation, coded_width, coded_height);
   }
   if (info.replication_x != 1 || info.replication_y != 1) {
