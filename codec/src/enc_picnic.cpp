@@ -478,6 +478,24 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     int orientation = options.orientation == kAutoOrientation ? 0 : options.orientation;
     std::vector<uint8_t> plain_best;  // effort 1 in `orientation`, once searched
     double done = 0.0;
+    // Codes `source` in each of the eight orientations as effort 1 (progress
+    // over [0, share) of the whole) and keeps the smallest file (ties: the
+    // first orientation) and its orientation.
+    auto search_orientations = [&](const Image& source, double share) -> Status {
+      EncodeOptions plain = options;
+      plain.effort = 1;
+      plain_best.clear();
+      for (int o = 0; o < kNumOrientations; ++o) {
+        plain.progress = part(share * o / kNumOrientations, share * (o + 1) / kNumOrientations);
+        PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, encode_image(source, plain, o));
+        if (o == 0 || bytes.size() < plain_best.size()) {
+          plain_best = std::move(bytes);
+          orientation = o;
+        }
+      }
+      done = share;
+      return Status::Ok();
+    };
     // Effort 2 (the default) chooses the orientation on a sample: the
     // image's centred quarter (half its width and height) coded in each of
     // the eight orientations as effort 1, about 2.6 times effort 1's time
@@ -486,33 +504,12 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     if (options.orientation == kAutoOrientation && options.effort == kSampledOrientationEffort &&
         image.width >= kMinSampledOrientationSide && image.height >= kMinSampledOrientationSide) {
       constexpr double kSampleShare = 0.7;
-      const Image sample = CentredQuarter(image);
-      EncodeOptions plain = options;
-      plain.effort = 1;
-      size_t smallest = 0;
-      for (int o = 0; o < kNumOrientations; ++o) {
-        plain.progress = part(kSampleShare * o / kNumOrientations, kSampleShare * (o + 1) / kNumOrientations);
-        PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, encode_image(sample, plain, o));
-        if (o == 0 || bytes.size() < smallest) {
-          smallest = bytes.size();
-          orientation = o;
-        }
-      }
-      done = kSampleShare;
+      PICNIC_RETURN_IF_ERROR(search_orientations(CentredQuarter(image), kSampleShare));
+      plain_best.clear();  // the sample's file, not the image's
     }
     if (search) {
       constexpr double kSearchShare = 0.8;
-      EncodeOptions plain = options;
-      plain.effort = 1;
-      for (int o = 0; o < kNumOrientations; ++o) {
-        plain.progress = part(kSearchShare * o / kNumOrientations, kSearchShare * (o + 1) / kNumOrientations);
-        PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, encode(plain, o));
-        if (o == 0 || bytes.size() < plain_best.size()) {
-          plain_best = std::move(bytes);
-          orientation = o;
-        }
-      }
-      done = kSearchShare;
+      PICNIC_RETURN_IF_ERROR(search_orientations(image, kSearchShare));
     }
     // The smaller of a file and the searched one (ties: the searched one,
     // coded without per-image parameters).
