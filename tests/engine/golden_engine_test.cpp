@@ -129,6 +129,12 @@ std::vector<Golden> GoldenSet() {
       // (The map saved nothing on this one: the encoder left it out.)
       {"photo3cd1_or2_rgba_12x9_tile8.pnc", "photo", TestImage(12, 9, ChannelLayout::kRgba, 62), 8, 3, 1, 0, true, 24,
        false, true, true, 2},
+      // The photo weights shipped on 2026-12-03 (6bcab0a83b089702, step
+      // 112,349): the default online stages, as given and turned.
+      {"photo6bca_an_rgb_45x29_tile16.pnc", "photo", TestImage(45, 29, ChannelLayout::kRgb, 63), 16, 4, 1, 0, true,
+       24, true, true, true},
+      {"photo6bca_or3_rgb_noise_96x64_tile32.pnc", "photo", engine_test::NoiseImage(96, 64, ChannelLayout::kRgb, 64),
+       32, 3, 1, 0, true, 24, true, true, true, 3},
   };
 }
 
