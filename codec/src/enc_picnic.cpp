@@ -479,22 +479,22 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     std::vector<uint8_t> plain_best;  // effort 1 in `orientation`, once searched
     double done = 0.0;
     // Codes `source` in each of the eight orientations as effort 1 (progress
-    // over [0, share) of the whole) and keeps the smallest file (ties: the
-    // first orientation) and its orientation.
-    auto search_orientations = [&](const Image& source, double share) -> Status {
+    // over [0, share) of the whole), sets `orientation` to the one whose
+    // file is smallest (ties: the first) and returns that file.
+    auto search_orientations = [&](const Image& source, double share) -> Result<std::vector<uint8_t>> {
       EncodeOptions plain = options;
       plain.effort = 1;
-      plain_best.clear();
+      std::vector<uint8_t> smallest;
       for (int o = 0; o < kNumOrientations; ++o) {
         plain.progress = part(share * o / kNumOrientations, share * (o + 1) / kNumOrientations);
         PICNIC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, encode_image(source, plain, o));
-        if (o == 0 || bytes.size() < plain_best.size()) {
-          plain_best = std::move(bytes);
+        if (o == 0 || bytes.size() < smallest.size()) {
+          smallest = std::move(bytes);
           orientation = o;
         }
       }
       done = share;
-      return Status::Ok();
+      return smallest;
     };
     // Effort 2 (the default) chooses the orientation on a sample: the
     // image's centred quarter (half its width and height) coded in each of
@@ -504,12 +504,11 @@ Result<std::vector<uint8_t>> Encode(const Image& image, const EncodeOptions& opt
     if (options.orientation == kAutoOrientation && options.effort == kSampledOrientationEffort &&
         image.width >= kMinSampledOrientationSide && image.height >= kMinSampledOrientationSide) {
       constexpr double kSampleShare = 0.7;
-      PICNIC_RETURN_IF_ERROR(search_orientations(CentredQuarter(image), kSampleShare));
-      plain_best.clear();  // the sample's file, not the image's
+      PICNIC_RETURN_IF_ERROR(search_orientations(CentredQuarter(image), kSampleShare).status());
     }
     if (search) {
       constexpr double kSearchShare = 0.8;
-      PICNIC_RETURN_IF_ERROR(search_orientations(image, kSearchShare));
+      PICNIC_ASSIGN_OR_RETURN(plain_best, search_orientations(image, kSearchShare));
     }
     // The smaller of a file and the searched one (ties: the searched one,
     // coded without per-image parameters).
